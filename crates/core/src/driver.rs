@@ -1,0 +1,225 @@
+//! The shared Lloyd driver: the loop, the stop rule, the timing split and the inertia,
+//! written once for every rung.
+
+use std::time::Instant;
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::{FitError, FitParams, Points, init};
+
+/// A rung's two steps. The driver owns everything else.
+pub trait Steps {
+    /// Writes into `labels[i]` the index of the center nearest to point `i` (squared
+    /// distance summed over dimensions in order; the lowest index wins a tie).
+    /// `centers` is `k × d`, row-major.
+    fn assign(&mut self, centers: &[f64], labels: &mut [u32]);
+
+    /// Replaces `centers` (on entry: the centers `labels` were computed from) by the
+    /// per-cluster means of the points; an empty cluster keeps its center.
+    fn update(&mut self, labels: &[u32], centers: &mut [f64]);
+
+    /// Facts about this run worth reporting (the method chosen, peak memory, …); they go
+    /// into [`Fit::details`] and from there into `ladder fit`'s JSON.
+    fn details(&self) -> Map<String, Value> {
+        Map::new()
+    }
+}
+
+/// The result of a fit; see the contract in the crate docs.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Fit {
+    /// The cluster of each point, from the last assignment pass.
+    pub labels: Vec<u32>,
+    /// `k × d`, row-major: the centers after the last update.
+    pub centers: Vec<f64>,
+    pub k: usize,
+    pub d: usize,
+    /// Assignment passes, the last (the one that found nothing changed) included.
+    pub iterations: usize,
+    /// Whether the last update left every center unchanged (else `max_iter` was hit).
+    pub converged: bool,
+    /// Sum over points, in order, of the squared distance to the center each was assigned
+    /// to in the last pass.
+    pub inertia: f64,
+    /// Wall-clock seconds spent in [`Steps::assign`], all passes together.
+    pub assign_seconds: f64,
+    /// Wall-clock seconds spent in [`Steps::update`] and the stop test.
+    pub update_seconds: f64,
+    /// Stage-specific facts (see [`Steps::details`]).
+    pub details: Map<String, Value>,
+}
+
+impl Fit {
+    /// Center `j`.
+    pub fn center(&self, j: usize) -> &[f64] {
+        &self.centers[j * self.d..(j + 1) * self.d]
+    }
+}
+
+/// Validates, chooses the initial centers, builds the rung's [`Steps`] with `make` and
+/// runs [`lloyd`]. This is what a stage's [`crate::Stage::fit`] calls.
+pub fn fit_with<'a, S, F>(points: Points<'a>, params: &FitParams, make: F) -> Result<Fit, FitError>
+where
+    S: Steps,
+    F: FnOnce(Points<'a>, &FitParams) -> Result<S, FitError>,
+{
+    params.check(points)?;
+    let centers = init::initial_centers(points, params);
+    let mut steps = make(points, params)?;
+    Ok(lloyd(points, centers, params.max_iter, &mut steps))
+}
+
+/// Lloyd's loop from the given initial centers (`k × d`, row-major), for inputs already
+/// validated: assign, update, stop when nothing changed or after `max_iter` passes.
+pub fn lloyd<S: Steps>(
+    points: Points<'_>,
+    mut centers: Vec<f64>,
+    max_iter: usize,
+    steps: &mut S,
+) -> Fit {
+    let d = points.d();
+    let k = centers.len() / d;
+    let mut previous = centers.clone();
+    let mut labels = vec![0u32; points.n()];
+    let (mut assign_seconds, mut update_seconds) = (0.0, 0.0);
+    let mut iterations = 0;
+    let mut converged = false;
+    while iterations < max_iter && !converged {
+        let t = Instant::now();
+        steps.assign(&centers, &mut labels);
+        assign_seconds += t.elapsed().as_secs_f64();
+        iterations += 1;
+
+        let t = Instant::now();
+        previous.copy_from_slice(&centers);
+        steps.update(&labels, &mut centers);
+        converged = centers == previous;
+        update_seconds += t.elapsed().as_secs_f64();
+    }
+    Fit {
+        inertia: inertia(points, &previous, &labels),
+        labels,
+        centers,
+        k,
+        d,
+        iterations,
+        converged,
+        assign_seconds,
+        update_seconds,
+        details: steps.details(),
+    }
+}
+
+/// Squared Euclidean distance, summed over the dimensions in order: the contract's one
+/// distance. Fast rungs must reproduce its value exactly wherever a tie could flip.
+#[inline]
+pub fn sq_dist(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).fold(0.0, |acc, (x, y)| {
+        let t = x - y;
+        acc + t * t
+    })
+}
+
+/// The nearest of the `k × d` row-major `centers` to `point`, and its squared distance;
+/// the lowest index wins a tie.
+#[inline]
+pub fn nearest(point: &[f64], centers: &[f64]) -> (u32, f64) {
+    let mut best = (0, f64::INFINITY);
+    for (j, c) in centers.chunks_exact(point.len()).enumerate() {
+        let dist = sq_dist(point, c);
+        if dist < best.1 {
+            best = (j as u32, dist);
+        }
+    }
+    best
+}
+
+/// Sum over points, in order, of the squared distance to their labelled center.
+pub fn inertia(points: Points<'_>, centers: &[f64], labels: &[u32]) -> f64 {
+    let d = points.d();
+    points
+        .rows()
+        .zip(labels)
+        .map(|(p, &l)| sq_dist(p, &centers[l as usize * d..(l as usize + 1) * d]))
+        .fold(0.0, |acc, x| acc + x)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The plainest possible steps, to test the driver on its own.
+    struct Plain<'a>(Points<'a>);
+
+    impl Steps for Plain<'_> {
+        fn assign(&mut self, centers: &[f64], labels: &mut [u32]) {
+            for (l, p) in labels.iter_mut().zip(self.0.rows()) {
+                *l = nearest(p, centers).0;
+            }
+        }
+        fn update(&mut self, labels: &[u32], centers: &mut [f64]) {
+            let d = self.0.d();
+            let mut sums = vec![0.0; centers.len()];
+            let mut counts = vec![0usize; centers.len() / d];
+            for (&l, p) in labels.iter().zip(self.0.rows()) {
+                counts[l as usize] += 1;
+                for (s, x) in sums[l as usize * d..].iter_mut().zip(p) {
+                    *s += x;
+                }
+            }
+            for (j, &c) in counts.iter().enumerate() {
+                if c > 0 {
+                    for t in 0..d {
+                        centers[j * d + t] = sums[j * d + t] / c as f64;
+                    }
+                }
+            }
+        }
+    }
+
+    fn fit(data: &[f64], d: usize, params: &FitParams) -> Result<Fit, FitError> {
+        fit_with(Points::new(data, d).unwrap(), params, |p, _| Ok(Plain(p)))
+    }
+
+    #[test]
+    fn counts_the_final_unchanged_pass_and_computes_inertia() {
+        // Two obvious clusters; last-k starts from (10) and (11).
+        let data = [0.0, 1.0, 2.0, 10.0, 11.0];
+        let f = fit(&data, 1, &FitParams::new(2)).unwrap();
+        assert_eq!(f.labels, vec![0, 0, 0, 1, 1]);
+        // Pass 1 moves center 0 to 3.25; pass 2 gives {0,1,2} / {10,11}; pass 3 is stable.
+        assert_eq!(f.iterations, 3);
+        assert!(f.converged);
+        assert_eq!(f.centers, vec![1.0, 10.5]);
+        assert_eq!(f.inertia, 1.0 + 0.0 + 1.0 + 0.25 + 0.25);
+    }
+
+    #[test]
+    fn max_iter_cuts_the_loop_and_says_so() {
+        let data = [0.0, 1.0, 2.0, 10.0, 11.0];
+        let f = fit(&data, 1, &FitParams::new(2).max_iter(1)).unwrap();
+        assert_eq!(f.iterations, 1);
+        assert!(!f.converged);
+        assert_eq!(f.centers, vec![3.25, 11.0]);
+    }
+
+    #[test]
+    fn validation_runs_before_the_steps_are_built() {
+        let data = [0.0, f64::NAN];
+        let err = fit_with(Points::new(&data, 1).unwrap(), &FitParams::new(1), |p, _| {
+            panic!("steps built for invalid input {p:?}");
+            #[allow(unreachable_code)]
+            Ok(Plain(p))
+        })
+        .unwrap_err();
+        assert!(matches!(err, FitError::NonFinite { row: 1, .. }));
+    }
+
+    #[test]
+    fn nearest_prefers_the_lowest_index_on_ties() {
+        let centers = [1.0, -1.0, 1.0];
+        assert_eq!(nearest(&[0.0], &centers), (0, 1.0));
+        assert_eq!(nearest(&[1.0], &centers), (0, 0.0));
+    }
+}
