@@ -295,7 +295,11 @@ fn numpy_blobs(spec: &BlobSpec, plan: &Plan, low: f64, range: f64) -> Result<Dra
         let mut perm: Vec<u32> = (0..total as u32).collect();
         rs.shuffle(&mut perm);
         let rows = points.chunks_exact(d).collect::<Vec<_>>();
-        let shuffled = perm.iter().flat_map(|&p| rows[p as usize]).copied().collect();
+        let shuffled = perm
+            .iter()
+            .flat_map(|&p| rows[p as usize])
+            .copied()
+            .collect();
         labels = perm.iter().map(|&p| labels[p as usize]).collect();
         points = shuffled;
     }
@@ -363,7 +367,10 @@ mod tests {
         let spec = BlobSpec::new(50_001, 4).features(3).seed(9);
         let a = make_blobs(&spec, Generator::Fast).unwrap();
         assert_eq!(a, make_blobs(&spec, Generator::Fast).unwrap());
-        assert_ne!(a, make_blobs(&spec.clone().seed(10), Generator::Fast).unwrap());
+        assert_ne!(
+            a,
+            make_blobs(&spec.clone().seed(10), Generator::Fast).unwrap()
+        );
         let mut counts = [0; 4];
         a.labels.iter().for_each(|&l| counts[l as usize] += 1);
         assert_eq!(counts, [12_501, 12_500, 12_500, 12_500]);
@@ -372,7 +379,9 @@ mod tests {
 
     #[test]
     fn fast_generator_ignores_the_thread_count() {
-        let spec = BlobSpec::new(3 * FAST_CHUNK_ROWS + 5, 6).features(5).seed(1);
+        let spec = BlobSpec::new(3 * FAST_CHUNK_ROWS + 5, 6)
+            .features(5)
+            .seed(1);
         let run = |threads| {
             rayon::ThreadPoolBuilder::new()
                 .num_threads(threads)

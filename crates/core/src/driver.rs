@@ -207,11 +207,15 @@ mod tests {
     #[test]
     fn validation_runs_before_the_steps_are_built() {
         let data = [0.0, f64::NAN];
-        let err = fit_with(Points::new(&data, 1).unwrap(), &FitParams::new(1), |p, _| {
-            panic!("steps built for invalid input {p:?}");
-            #[allow(unreachable_code)]
-            Ok(Plain(p))
-        })
+        let err = fit_with(
+            Points::new(&data, 1).unwrap(),
+            &FitParams::new(1),
+            |p, _| {
+                panic!("steps built for invalid input {p:?}");
+                #[allow(unreachable_code)]
+                Ok(Plain(p))
+            },
+        )
         .unwrap_err();
         assert!(matches!(err, FitError::NonFinite { row: 1, .. }));
     }

@@ -17,11 +17,11 @@ pub enum FitError {
     #[error("max_iter must be at least 1")]
     MaxIterZero,
     #[error(
-        "point {row}, feature {col} is {value}: NaN and infinity cannot be clustered; drop or fix that row"
+        "row {row}, feature {col} is {value}: NaN and infinity cannot be clustered; drop or fix that row"
     )]
     NonFinite { row: usize, col: usize, value: f64 },
     #[error(
-        "point {row}, feature {col} is {value}: coordinates beyond ±{limit:e} overflow squared distances; rescale the data"
+        "row {row}, feature {col} is {value}: coordinates beyond ±{limit:e} overflow squared distances; rescale the data"
     )]
     TooLarge {
         row: usize,
@@ -29,8 +29,13 @@ pub enum FitError {
         value: f64,
         limit: f64,
     },
-    #[error("centers have {got} features but the points have {expected}")]
-    DimensionMismatch { expected: usize, got: usize },
+    #[error(
+        "the initial centers have {got} values, but k = {k} centers of d = {d} features need {}; give k rows of d values",
+        k * d
+    )]
+    DimensionMismatch { k: usize, d: usize, got: usize },
+    #[error("initial centers: {0}")]
+    BadInitialCenter(Box<FitError>),
     #[error("stage {stage}: {message}")]
     Stage {
         stage: &'static str,

@@ -9,9 +9,13 @@ use rand::{RngExt, SeedableRng};
 
 use crate::{FitParams, Init, Points, sq_dist};
 
-/// The `k × d` initial centers (row-major) for `params.init`. Assumes `params` passed
+/// The `k × d` initial centers (row-major): `params.initial_centers` if given, else by
+/// `params.init`. Assumes `params` passed
 /// [`FitParams::check`] against `points`.
 pub fn initial_centers(points: Points<'_>, params: &FitParams) -> Vec<f64> {
+    if let Some(centers) = &params.initial_centers {
+        return centers.clone();
+    }
     let (n, k) = (points.n(), params.k);
     let rows: Vec<usize> = match params.init {
         Init::LastK => (n - k..n).collect(),
@@ -75,7 +79,9 @@ mod tests {
     use super::*;
 
     fn grid(n: usize) -> Vec<f64> {
-        (0..n).flat_map(|i| [i as f64, (i * i % 7) as f64]).collect()
+        (0..n)
+            .flat_map(|i| [i as f64, (i * i % 7) as f64])
+            .collect()
     }
 
     #[test]
@@ -95,7 +101,11 @@ mod tests {
             let params = FitParams::new(8).init(init).seed(7);
             let a = initial_centers(p, &params);
             assert_eq!(a, initial_centers(p, &params), "{init} is not reproducible");
-            assert_ne!(a, initial_centers(p, &params.clone().seed(8)), "{init} ignores seed");
+            assert_ne!(
+                a,
+                initial_centers(p, &params.clone().seed(8)),
+                "{init} ignores seed"
+            );
             let rows = match init {
                 Init::Random => random_rows(200, 8, 7),
                 _ => kmeans_plus_plus_rows(p, 8, 7),

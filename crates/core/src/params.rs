@@ -30,7 +30,12 @@ pub enum Init {
 }
 
 impl Init {
-    pub const ALL: [Init; 4] = [Init::LastK, Init::FirstK, Init::Random, Init::KMeansPlusPlus];
+    pub const ALL: [Init; 4] = [
+        Init::LastK,
+        Init::FirstK,
+        Init::Random,
+        Init::KMeansPlusPlus,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -69,6 +74,8 @@ pub struct FitParams {
     pub seed: u64,
     /// Upper bound on assignment passes, at least 1.
     pub max_iter: usize,
+    /// Explicit initial centers (`k × d`, row-major); when set, `init` is not used.
+    pub initial_centers: Option<Vec<f64>>,
 }
 
 impl FitParams {
@@ -83,6 +90,7 @@ impl FitParams {
             init: Init::LastK,
             seed: 0,
             max_iter: Self::DEFAULT_MAX_ITER,
+            initial_centers: None,
         }
     }
 
@@ -101,8 +109,23 @@ impl FitParams {
         self
     }
 
-    /// Checks the parameters against the points: `1 <= k <= n`, `max_iter >= 1`, and
-    /// every coordinate finite and within ±[`MAX_ABS_COORDINATE`].
+    /// Starts from these centers (`k × d`, row-major) instead of an [`Init`] method.
+    pub fn initial_centers(mut self, centers: Vec<f64>) -> Self {
+        self.initial_centers = Some(centers);
+        self
+    }
+
+    /// The init's name as reports show it: an [`Init`] name, or `given`.
+    pub fn init_name(&self) -> &'static str {
+        match self.initial_centers {
+            Some(_) => "given",
+            None => self.init.name(),
+        }
+    }
+
+    /// Checks the parameters against the points: `1 <= k <= n`, `max_iter >= 1`, given
+    /// initial centers of `k × d` values, and every coordinate (of the points and of given
+    /// centers) finite and within ±[`MAX_ABS_COORDINATE`].
     pub fn check(&self, points: Points<'_>) -> Result<(), FitError> {
         let n = points.n();
         if n == 0 {
@@ -116,6 +139,18 @@ impl FitParams {
         }
         if self.max_iter == 0 {
             return Err(FitError::MaxIterZero);
+        }
+        if let Some(centers) = &self.initial_centers {
+            let expected = self.k * points.d();
+            if centers.len() != expected {
+                return Err(FitError::DimensionMismatch {
+                    k: self.k,
+                    d: points.d(),
+                    got: centers.len(),
+                });
+            }
+            check_values(Points::new(centers, points.d())?)
+                .map_err(|e| FitError::BadInitialCenter(Box::new(e)))?;
         }
         check_values(points)
     }
@@ -163,8 +198,18 @@ mod tests {
             FitParams::new(1).max_iter(0).check(p),
             Err(FitError::MaxIterZero)
         );
-        assert_eq!(FitParams::new(1).check(pts(&[], 2)), Err(FitError::NoPoints));
+        assert_eq!(
+            FitParams::new(1).check(pts(&[], 2)),
+            Err(FitError::NoPoints)
+        );
         assert_eq!(FitParams::new(2).check(p), Ok(()));
+        let given = FitParams::new(2).initial_centers(vec![0.0, 1.0, 2.0]);
+        assert_eq!(
+            given.check(p),
+            Err(FitError::DimensionMismatch { k: 2, d: 2, got: 3 })
+        );
+        let nan = FitParams::new(1).initial_centers(vec![0.0, f64::NAN]);
+        assert!(matches!(nan.check(p), Err(FitError::BadInitialCenter(_))));
     }
 
     #[test]

@@ -95,7 +95,11 @@ pub fn compute_centers(
     let mut counts = vec![0usize; old_centers.len()];
     for (&label, point) in labels.iter().zip(points) {
         counts[label] += 1;
-        centers[label] = centers[label].iter().zip(point).map(|(a, b)| a + b).collect();
+        centers[label] = centers[label]
+            .iter()
+            .zip(point)
+            .map(|(a, b)| a + b)
+            .collect();
     }
     centers
         .iter()

@@ -1,0 +1,181 @@
+//! The `ladder` command line: its arguments (clap) and what each subcommand does.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand};
+use ladder_blobs::io::{read_points, write_labels_npy, write_points};
+use ladder_blobs::{BlobSpec, Generator, make_blobs};
+use ladder_core::{FitParams, Init};
+
+use crate::run::{FitRecord, timed_fit};
+use crate::stages;
+
+/// Lloyd's k-means, rung by rung: generate blob data, fit it with any stage, list stages.
+#[derive(Debug, Parser)]
+#[command(name = "ladder", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Generate blob data: scikit-learn's make_blobs, bit for bit with --generator numpy.
+    Blobs(BlobsArgs),
+    /// Fit k-means to points from a .npy or CSV file and report the result.
+    Fit(FitArgs),
+    /// List the stages of the ladder.
+    Stages,
+}
+
+#[derive(Debug, Args)]
+pub struct BlobsArgs {
+    /// Number of points (make_blobs n_samples).
+    #[arg(long, value_name = "N")]
+    pub samples: usize,
+    /// Number of blobs (make_blobs centers).
+    #[arg(long, value_name = "C")]
+    pub centers: usize,
+    /// Features per point (make_blobs n_features).
+    #[arg(long, value_name = "D", default_value_t = 2)]
+    pub features: usize,
+    /// Standard deviation of every blob (make_blobs cluster_std).
+    #[arg(long, value_name = "S", default_value_t = 1.0)]
+    pub std: f64,
+    /// Seed (make_blobs random_state; 0..=4294967295 for the numpy generator).
+    #[arg(long, value_name = "X", default_value_t = 0)]
+    pub seed: u64,
+    /// numpy: bit-exact scikit-learn; fast: ChaCha8, chunked, parallel.
+    #[arg(long, default_value = "numpy")]
+    pub generator: Generator,
+    /// Keep the points grouped by blob (make_blobs shuffle=False).
+    #[arg(long)]
+    pub no_shuffle: bool,
+    /// Where to write the points: .npy (float64, C order, shape (N, D)) or .csv.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// Where to write each point's blob: an int64 .npy of shape (N,).
+    #[arg(long, value_name = "FILE")]
+    pub labels_out: Option<PathBuf>,
+    /// Where to write the blob centers: .npy or .csv of shape (C, D).
+    #[arg(long, value_name = "FILE")]
+    pub centers_out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct FitArgs {
+    /// Points: a 2-D float .npy file (float64 or float32) or a CSV file, one point per row.
+    #[arg(long, value_name = "FILE")]
+    pub input: PathBuf,
+    /// Number of clusters (may be left out with --init-centers, which then sets it).
+    #[arg(long, value_name = "K")]
+    pub k: Option<usize>,
+    /// Which stage fits (see `ladder stages`).
+    #[arg(long, default_value = "naive")]
+    pub stage: String,
+    /// Initial centers: last-k (the seed's points[-k:]), first-k, random, kmeans++.
+    #[arg(long, default_value = "last-k")]
+    pub init: Init,
+    /// Start from these centers instead (.npy or CSV, k rows of d values).
+    #[arg(long, value_name = "FILE", conflicts_with = "init")]
+    pub init_centers: Option<PathBuf>,
+    /// Seed of the random and kmeans++ inits.
+    #[arg(long, value_name = "X", default_value_t = 0)]
+    pub seed: u64,
+    /// Stop after this many assignment passes if not converged.
+    #[arg(long, value_name = "M", default_value_t = FitParams::DEFAULT_MAX_ITER)]
+    pub max_iter: usize,
+    /// Fit once to warm up, then R more times, and report min and median seconds.
+    #[arg(long, value_name = "R", default_value_t = 0)]
+    pub repeat: usize,
+    /// Write the full result (labels, centers, timings) as JSON.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+/// Runs one parsed command line; what it prints goes to stdout.
+pub fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Blobs(args) => blobs(args),
+        Command::Fit(args) => fit(args),
+        Command::Stages => {
+            for stage in stages::all() {
+                println!("{:<20} {}", stage.name(), stage.summary());
+            }
+            Ok(())
+        }
+    }
+}
+
+fn blobs(args: BlobsArgs) -> Result<()> {
+    let spec = BlobSpec::new(args.samples, args.centers)
+        .features(args.features)
+        .std(args.std)
+        .seed(args.seed)
+        .shuffle(!args.no_shuffle);
+    let blobs = make_blobs(&spec, args.generator)?;
+    write_points(&args.out, &blobs.points)?;
+    if let Some(path) = &args.labels_out {
+        write_labels_npy(path, &blobs.labels)?;
+    }
+    if let Some(path) = &args.centers_out {
+        write_points(path, &blobs.centers)?;
+    }
+    println!(
+        "wrote {} points × {} features ({} blobs, {} generator, seed {}) to {}",
+        blobs.points.n(),
+        blobs.points.d(),
+        blobs.centers.n(),
+        args.generator,
+        args.seed,
+        args.out.display()
+    );
+    Ok(())
+}
+
+fn fit(args: FitArgs) -> Result<()> {
+    let stage = stages::find(&args.stage)?;
+    let points = read_points(&args.input)?;
+    let mut params = FitParams::new(0)
+        .init(args.init)
+        .seed(args.seed)
+        .max_iter(args.max_iter);
+    params.k = match (&args.init_centers, args.k) {
+        (None, Some(k)) => k,
+        (None, None) => bail!("--k is required: give the number of clusters, e.g. --k 10"),
+        (Some(path), k) => {
+            let centers = read_points(path)?;
+            if centers.d() != points.d() {
+                bail!(
+                    "{}: the initial centers have {} features but the points have {}; give centers with {} columns",
+                    path.display(),
+                    centers.d(),
+                    points.d(),
+                    points.d()
+                );
+            }
+            if let Some(k) = k.filter(|&k| k != centers.n()) {
+                bail!(
+                    "{}: --k {k} but the file has {} initial centers; drop --k or make them agree",
+                    path.display(),
+                    centers.n()
+                );
+            }
+            let k = centers.n();
+            params = params.initial_centers(centers.into_vec());
+            k
+        }
+    };
+    let view = points.view();
+    let run = timed_fit(stage, view, &params, args.repeat)?;
+    let input = args.input.display().to_string();
+    let record = FitRecord::new(stage, &input, view, &params, run);
+    println!("{}", record.summary());
+    if let Some(out) = &args.out {
+        let json = serde_json::to_string(&record)?;
+        std::fs::write(out, json + "\n").with_context(|| format!("{}", out.display()))?;
+        println!("wrote {}", out.display());
+    }
+    Ok(())
+}
