@@ -41,6 +41,20 @@ pub enum IoError {
 }
 
 impl IoError {
+    /// An error creating `path` for writing.
+    fn create(path: &Path, source: std::io::Error) -> Self {
+        let source = match source.kind() {
+            std::io::ErrorKind::NotFound => {
+                std::io::Error::other("cannot create the file: its directory does not exist")
+            }
+            _ => source,
+        };
+        IoError::Io {
+            path: path.into(),
+            source,
+        }
+    }
+
     fn io(path: &Path, source: std::io::Error) -> Self {
         match source.kind() {
             std::io::ErrorKind::NotFound => IoError::NotFound { path: path.into() },
@@ -182,7 +196,8 @@ pub fn write_points(path: &Path, points: &Matrix) -> Result<(), IoError> {
 /// Writes points as CSV, one row per point, in shortest round-trip decimals (reading
 /// the file back gives the same bits).
 pub fn write_points_csv(path: &Path, points: &Matrix) -> Result<(), IoError> {
-    let mut writer = csv::Writer::from_path(path).map_err(|e| csv_write_error(path, e))?;
+    let file = File::create(path).map_err(|e| IoError::create(path, e))?;
+    let mut writer = csv::Writer::from_writer(std::io::BufWriter::new(file));
     for row in points.view().rows() {
         writer
             .write_record(row.iter().map(|x| format!("{x:?}")))
@@ -214,7 +229,7 @@ fn write_npy(
     path: &Path,
     write: impl FnOnce(std::io::BufWriter<File>) -> Result<(), ndarray_npy::WriteNpyError>,
 ) -> Result<(), IoError> {
-    let file = File::create(path).map_err(|e| IoError::io(path, e))?;
+    let file = File::create(path).map_err(|e| IoError::create(path, e))?;
     write(std::io::BufWriter::new(file)).map_err(|e| IoError::Io {
         path: path.into(),
         source: std::io::Error::other(e.to_string()),

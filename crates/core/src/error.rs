@@ -10,11 +10,11 @@ pub enum FitError {
     NoFeatures,
     #[error("{len} values cannot be split into rows of {d} features; every row needs {d} values")]
     Ragged { len: usize, d: usize },
-    #[error("k must be at least 1")]
+    #[error("k must be at least 1; choose k between 1 and the number of points")]
     KZero,
     #[error("k = {k} is larger than the number of points ({n}); choose k <= {n}")]
     KTooLarge { k: usize, n: usize },
-    #[error("max_iter must be at least 1")]
+    #[error("max_iter must be at least 1; it counts assignment passes")]
     MaxIterZero,
     #[error(
         "row {row}, feature {col} is {value}: NaN and infinity cannot be clustered; drop or fix that row"

@@ -94,6 +94,21 @@ pub struct FitArgs {
     pub out: Option<PathBuf>,
 }
 
+/// A clap usage error on one line: its message without the usage block, and where to
+/// look for help.
+pub fn one_line(err: &clap::Error) -> String {
+    let text = err.render().to_string();
+    let message: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .take_while(|l| !l.starts_with("Usage:") && !l.starts_with("For more information"))
+        .filter(|l| !l.is_empty())
+        .collect();
+    let message = message.join(" ");
+    let message = message.strip_prefix("error: ").unwrap_or(&message);
+    format!("{message} (see ladder --help)")
+}
+
 /// Runs one parsed command line; what it prints goes to stdout.
 pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
