@@ -78,8 +78,16 @@ pub fn read_points(path: &Path) -> Result<Matrix, IoError> {
     }
     let mut magic = [0u8; 6];
     let is_npy = file.read_exact(&mut magic).is_ok() && magic == NPY_MAGIC;
+    let npy_name = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("npy"));
     let matrix = if is_npy {
         read_npy(path)?
+    } else if npy_name {
+        return Err(IoError::Npy {
+            path: path.into(),
+            reason: "the file does not start with numpy's .npy header".into(),
+        });
     } else {
         read_csv(path)?
     };
@@ -92,7 +100,13 @@ pub fn read_points(path: &Path) -> Result<Matrix, IoError> {
 fn read_npy(path: &Path) -> Result<Matrix, IoError> {
     let open = || File::open(path).map(BufReader::new);
     let npy_err = |e: ReadNpyError| match e {
-        ReadNpyError::Io(source) => IoError::io(path, source),
+        ReadNpyError::Io(source) if source.kind() != std::io::ErrorKind::UnexpectedEof => {
+            IoError::io(path, source)
+        }
+        ReadNpyError::Io(_) | ReadNpyError::MissingData => IoError::Npy {
+            path: path.into(),
+            reason: "the file is truncated".into(),
+        },
         ReadNpyError::WrongNdim(_, got) => IoError::Npy {
             path: path.into(),
             reason: format!("it has {got} dimensions; reshape 1-D data with x.reshape(-1, 1)"),
@@ -196,7 +210,7 @@ pub fn write_points(path: &Path, points: &Matrix) -> Result<(), IoError> {
 /// Writes points as CSV, one row per point, in shortest round-trip decimals (reading
 /// the file back gives the same bits).
 pub fn write_points_csv(path: &Path, points: &Matrix) -> Result<(), IoError> {
-    let file = File::create(path).map_err(|e| IoError::create(path, e))?;
+    let file = create_file(path)?;
     let mut writer = csv::Writer::from_writer(std::io::BufWriter::new(file));
     for row in points.view().rows() {
         writer
@@ -204,6 +218,11 @@ pub fn write_points_csv(path: &Path, points: &Matrix) -> Result<(), IoError> {
             .map_err(|e| csv_write_error(path, e))?;
     }
     writer.flush().map_err(|e| IoError::io(path, e))
+}
+
+/// Creates (or truncates) `path` for writing, with a clear error when it cannot be.
+pub fn create_file(path: &Path) -> Result<File, IoError> {
+    File::create(path).map_err(|e| IoError::create(path, e))
 }
 
 fn csv_write_error(path: &Path, e: csv::Error) -> IoError {
@@ -229,7 +248,7 @@ fn write_npy(
     path: &Path,
     write: impl FnOnce(std::io::BufWriter<File>) -> Result<(), ndarray_npy::WriteNpyError>,
 ) -> Result<(), IoError> {
-    let file = File::create(path).map_err(|e| IoError::create(path, e))?;
+    let file = create_file(path)?;
     write(std::io::BufWriter::new(file)).map_err(|e| IoError::Io {
         path: path.into(),
         source: std::io::Error::other(e.to_string()),

@@ -1,10 +1,11 @@
 //! The `ladder` command line: its arguments (clap) and what each subcommand does.
 
+use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
-use ladder_blobs::io::{read_points, write_labels_npy, write_points};
+use ladder_blobs::io::{create_file, read_points, write_labels_npy, write_points};
 use ladder_blobs::{BlobSpec, Generator, make_blobs};
 use ladder_core::{FitParams, Init};
 
@@ -41,7 +42,12 @@ pub struct BlobsArgs {
     #[arg(long, value_name = "D", default_value_t = 2)]
     pub features: usize,
     /// Standard deviation of every blob (make_blobs cluster_std).
-    #[arg(long, value_name = "S", default_value_t = 1.0)]
+    #[arg(
+        long,
+        value_name = "S",
+        default_value_t = 1.0,
+        allow_negative_numbers = true
+    )]
     pub std: f64,
     /// Seed (make_blobs random_state; 0..=4294967295 for the numpy generator).
     #[arg(long, value_name = "X", default_value_t = 0)]
@@ -152,6 +158,8 @@ fn blobs(args: BlobsArgs) -> Result<()> {
 fn fit(args: FitArgs) -> Result<()> {
     let stage = stages::find(&args.stage)?;
     let points = read_points(&args.input)?;
+    // Fail before a long fit, not after it, when the result cannot be written.
+    let out = args.out.as_deref().map(create_file).transpose()?;
     let mut params = FitParams::new(0)
         .init(args.init)
         .seed(args.seed)
@@ -187,10 +195,14 @@ fn fit(args: FitArgs) -> Result<()> {
     let input = args.input.display().to_string();
     let record = FitRecord::new(stage, &input, view, &params, run);
     println!("{}", record.summary());
-    if let Some(out) = &args.out {
-        let json = serde_json::to_string(&record)?;
-        std::fs::write(out, json + "\n").with_context(|| format!("{}", out.display()))?;
-        println!("wrote {}", out.display());
+    if let (Some(file), Some(path)) = (out, &args.out) {
+        let mut writer = BufWriter::new(file);
+        serde_json::to_writer(&mut writer, &record)
+            .map_err(std::io::Error::from)
+            .and_then(|()| writer.write_all(b"\n"))
+            .and_then(|()| writer.flush())
+            .with_context(|| path.display().to_string())?;
+        println!("wrote {}", path.display());
     }
     Ok(())
 }

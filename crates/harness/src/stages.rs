@@ -48,6 +48,7 @@ mod tests {
         names.sort();
         names.dedup();
         assert_eq!(names.len(), all().len());
-        assert!(find("nope").unwrap_err().to_string().contains("naive"));
+        let err = find("nope").err().expect("no stage is called nope");
+        assert!(err.to_string().contains("naive"));
     }
 }

@@ -1,0 +1,311 @@
+//! The `ladder` binary as users and scripts call it.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn ladder(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ladder"))
+        .args(args)
+        .output()
+        .expect("the ladder binary runs")
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn ok(args: &[&str]) -> String {
+    let out = ladder(args);
+    assert!(
+        out.status.success(),
+        "ladder {args:?} failed: {}",
+        stderr(&out)
+    );
+    stdout(&out)
+}
+
+fn path(dir: &Path, name: &str) -> String {
+    dir.join(name).to_str().unwrap().to_string()
+}
+
+fn seed_points(dir: &Path) -> String {
+    let points = path(dir, "seed.npy");
+    ok(&[
+        "blobs",
+        "--samples",
+        "5000",
+        "--centers",
+        "4",
+        "--std",
+        "0.6",
+        "--out",
+        &points,
+    ]);
+    points
+}
+
+fn reference_labels() -> Value {
+    let p = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/data/seed_run.json"
+    );
+    serde_json::from_str::<Value>(&std::fs::read_to_string(p).unwrap()).unwrap()["labels"].clone()
+}
+
+#[test]
+fn blobs_then_fit_reproduces_the_seed_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let points = seed_points(dir.path());
+    let result = path(dir.path(), "r.json");
+    let out = ok(&[
+        "fit", "--input", &points, "--k", "10", "--repeat", "2", "--out", &result,
+    ]);
+    assert!(out.contains("54 iterations, converged"), "{out}");
+    assert!(out.contains("2 timed fits"), "{out}");
+
+    let r: Value = serde_json::from_str(&std::fs::read_to_string(&result).unwrap()).unwrap();
+    assert_eq!(r["stage"], "naive");
+    assert_eq!(r["iterations"], 54);
+    assert_eq!(r["converged"], true);
+    assert_eq!(r["init"], "last-k");
+    assert_eq!(r["labels"], reference_labels());
+    assert_eq!(r["centers"].as_array().unwrap().len(), 10);
+    assert_eq!(r["initial_centers"].as_array().unwrap().len(), 10);
+    assert_eq!(r["timing"]["repeat"], 2);
+    for key in ["assign_seconds", "update_seconds", "fit_seconds", "inertia"] {
+        assert!(r[key].as_f64().unwrap() > 0.0, "{key}");
+    }
+    let t = &r["timing"];
+    assert!(t["min_seconds"].as_f64() <= t["median_seconds"].as_f64());
+}
+
+#[test]
+fn csv_input_and_output_give_the_same_fit() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = path(dir.path(), "p.csv");
+    ok(&[
+        "blobs",
+        "--samples",
+        "5000",
+        "--centers",
+        "4",
+        "--std",
+        "0.6",
+        "--out",
+        &csv,
+    ]);
+    let result = path(dir.path(), "r.json");
+    ok(&["fit", "--input", &csv, "--k", "10", "--out", &result]);
+    let r: Value = serde_json::from_str(&std::fs::read_to_string(&result).unwrap()).unwrap();
+    assert_eq!(r["labels"], reference_labels());
+}
+
+#[test]
+fn given_initial_centers_set_k_and_are_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let points = seed_points(dir.path());
+    let centers = path(dir.path(), "c.csv");
+    std::fs::write(&centers, "0,0\n1,1\n5,5\n").unwrap();
+    let result = path(dir.path(), "r.json");
+    ok(&[
+        "fit",
+        "--input",
+        &points,
+        "--init-centers",
+        &centers,
+        "--out",
+        &result,
+    ]);
+    let r: Value = serde_json::from_str(&std::fs::read_to_string(&result).unwrap()).unwrap();
+    assert_eq!(r["k"], 3);
+    assert_eq!(r["init"], "given");
+    assert_eq!(r["initial_centers"][2], serde_json::json!([5.0, 5.0]));
+}
+
+#[test]
+fn stages_lists_every_stage() {
+    let out = ok(&["stages"]);
+    assert!(out.lines().any(|l| l.starts_with("naive ")), "{out}");
+}
+
+#[test]
+fn blobs_writes_labels_and_centers() {
+    let dir = tempfile::tempdir().unwrap();
+    let (p, l, c) = (
+        path(dir.path(), "p.npy"),
+        path(dir.path(), "l.npy"),
+        path(dir.path(), "c.csv"),
+    );
+    let out = ok(&[
+        "blobs",
+        "--samples",
+        "1001",
+        "--centers",
+        "3",
+        "--features",
+        "5",
+        "--seed",
+        "7",
+        "--generator",
+        "fast",
+        "--out",
+        &p,
+        "--labels-out",
+        &l,
+        "--centers-out",
+        &c,
+    ]);
+    assert!(out.contains("1001 points × 5 features"), "{out}");
+    assert_eq!(std::fs::read_to_string(&c).unwrap().lines().count(), 3);
+    // numpy's .npy header for an int64 vector of 1001.
+    let labels = std::fs::read(&l).unwrap();
+    let header = String::from_utf8_lossy(&labels[..128]);
+    assert!(
+        header.contains("'descr': '<i8'") && header.contains("(1001,)"),
+        "{header}"
+    );
+}
+
+/// Every bad input: a non-zero exit, exactly one line on stderr that names the problem,
+/// and never a panic.
+#[test]
+fn bad_input_gets_one_clear_line_and_a_nonzero_exit() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let points = seed_points(d);
+    let write = |name: &str, bytes: &[u8]| -> PathBuf {
+        let p = d.join(name);
+        std::fs::write(&p, bytes).unwrap();
+        p
+    };
+    let s = |p: PathBuf| p.to_str().unwrap().to_string();
+    let ragged = s(write("ragged.csv", b"1,2\n3,4\n5\n"));
+    let nan = s(write("nan.csv", b"1,2\n3,nan\n5,6\n"));
+    let inf = s(write("inf.csv", b"1,2\n3,4\n-inf,6\n"));
+    let words = s(write("words.csv", b"1,2\nthree,4\n"));
+    let garbage = s(write("garbage.npy", b"\x93NUMPY\x01\x00garbage"));
+    let empty = s(write("empty.csv", b""));
+    let text = s(write("notes.npy", b"just some text\n"));
+    let centers3d = s(write("c3.csv", b"0,0,0\n1,1,1\n"));
+    let missing = s(d.join("missing.npy"));
+    let out = s(d.join("no-such-dir").join("r.json"));
+    let labels = s(d.join("labels.npy"));
+    ok(&[
+        "blobs",
+        "--samples",
+        "10",
+        "--centers",
+        "2",
+        "--out",
+        &s(d.join("p.npy")),
+        "--labels-out",
+        &labels,
+    ]);
+
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["fit", "--input", &missing, "--k", "3"], "no such file"),
+        (
+            vec!["fit", "--input", &garbage, "--k", "3"],
+            "not a 2-D float .npy",
+        ),
+        (
+            vec!["fit", "--input", &labels, "--k", "3"],
+            "dtype is '<i8'",
+        ),
+        (vec!["fit", "--input", &ragged, "--k", "1"], "line 3"),
+        (vec!["fit", "--input", &words, "--k", "1"], "not a number"),
+        (vec!["fit", "--input", &nan, "--k", "1"], "NaN"),
+        (vec!["fit", "--input", &inf, "--k", "1"], "inf"),
+        (vec!["fit", "--input", &empty, "--k", "1"], "no points"),
+        (
+            vec!["fit", "--input", &text, "--k", "1"],
+            "does not start with numpy's .npy header",
+        ),
+        (
+            vec!["fit", "--input", &points, "--k", "0"],
+            "k must be at least 1",
+        ),
+        (
+            vec!["fit", "--input", &points, "--k", "5001"],
+            "larger than the number of points",
+        ),
+        (vec!["fit", "--input", &points], "--k is required"),
+        (
+            vec!["fit", "--input", &points, "--k", "3", "--stage", "turbo"],
+            "unknown stage",
+        ),
+        (
+            vec!["fit", "--input", &points, "--k", "3", "--init", "middle"],
+            "unknown init",
+        ),
+        (
+            vec!["fit", "--input", &points, "--k", "3", "--max-iter", "0"],
+            "max_iter",
+        ),
+        (
+            vec!["fit", "--input", &points, "--init-centers", &centers3d],
+            "3 features",
+        ),
+        (
+            vec!["fit", "--input", &points, "--k", "3", "--out", &out],
+            "directory does not exist",
+        ),
+        (vec!["fit", "--input", &points, "--k", "x"], "invalid value"),
+        (
+            vec!["blobs", "--samples", "0", "--centers", "2", "--out", &out],
+            "n_samples",
+        ),
+        (
+            vec![
+                "blobs",
+                "--samples",
+                "9",
+                "--centers",
+                "2",
+                "--seed",
+                "4294967296",
+                "--out",
+                &out,
+            ],
+            "seeds",
+        ),
+        (
+            vec![
+                "blobs",
+                "--samples",
+                "9",
+                "--centers",
+                "2",
+                "--std",
+                "-1",
+                "--out",
+                &out,
+            ],
+            "cluster_std",
+        ),
+        (
+            vec!["blobs", "--samples", "9", "--centers", "2", "--out", &out],
+            "directory does not exist",
+        ),
+        (vec!["frobnicate"], "unrecognized subcommand"),
+    ];
+    for (args, want) in cases {
+        let out = ladder(&args);
+        let err = stderr(&out);
+        assert!(!out.status.success(), "{args:?} succeeded");
+        assert!(!err.contains("panicked"), "{args:?} panicked: {err}");
+        assert_eq!(
+            err.trim_end().lines().count(),
+            1,
+            "{args:?}: not one line: {err}"
+        );
+        assert!(err.starts_with("ladder: error: "), "{args:?}: {err}");
+        assert!(err.contains(want), "{args:?}: expected {want:?} in {err}");
+    }
+}
