@@ -57,7 +57,7 @@ fn sha256_hex(bytes: &[u8]) -> String {
 
 #[test]
 fn hex_parser_reads_the_spec_examples() {
-    assert_eq!(hex("0x1.18fe1565f12a8p-1"), 0.548_813_503_927_324_75);
+    assert_eq!(hex("0x1.18fe1565f12a8p-1"), 0.548_813_503_927_324_8);
     assert_eq!(hex("-0x1.86e32e70eb530p+0"), -1.526_904_013_221_905_4);
 }
 

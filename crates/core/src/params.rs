@@ -158,7 +158,8 @@ impl FitParams {
 
 /// Every coordinate finite and within ±[`MAX_ABS_COORDINATE`]; the first offender is named.
 fn check_values(points: Points<'_>) -> Result<(), FitError> {
-    let bad = |v: f64| !(v.abs() <= MAX_ABS_COORDINATE);
+    // NaN fails every comparison, so it is caught by `is_finite`.
+    let bad = |v: f64| !v.is_finite() || v.abs() > MAX_ABS_COORDINATE;
     let Some(i) = points.as_slice().iter().position(|&v| bad(v)) else {
         return Ok(());
     };

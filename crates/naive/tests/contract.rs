@@ -84,12 +84,12 @@ fn ties_go_to_the_lowest_center_index() {
 fn identical_centers_leave_all_but_the_first_empty() {
     // Every point the same: all start centers coincide, cluster 0 takes everything,
     // the empty clusters keep their centers, and the first update changes nothing.
-    let data = vec![3.5, -1.0].repeat(20);
+    let data = [3.5, -1.0].repeat(20);
     let f = fit(&data, 2, &FitParams::new(3));
     assert_eq!(f.labels, vec![0; 20]);
     assert_eq!(f.iterations, 1);
     assert!(f.converged);
-    assert_eq!(f.centers, vec![3.5, -1.0].repeat(3));
+    assert_eq!(f.centers, [3.5, -1.0].repeat(3));
     assert_eq!(f.inertia, 0.0);
 }
 
