@@ -135,6 +135,40 @@ pub fn nearest(point: &[f64], centers: &[f64]) -> (u32, f64) {
     best
 }
 
+/// The contract's assignment as a plain scan: every point against every center with
+/// [`nearest`]. The exact fallback of rungs whose fast path does not apply.
+pub fn assign_nearest(points: Points<'_>, centers: &[f64], labels: &mut [u32]) {
+    for (label, p) in labels.iter_mut().zip(points.rows()) {
+        *label = nearest(p, centers).0;
+    }
+}
+
+/// The contract's update in plain loops: per-cluster sums in point order, divided by
+/// the counts; an empty cluster keeps its center.
+pub fn update_means(points: Points<'_>, labels: &[u32], centers: &mut [f64]) {
+    let d = points.d();
+    let mut sums = vec![0.0; centers.len()];
+    let mut counts = vec![0usize; centers.len() / d];
+    for (&l, p) in labels.iter().zip(points.rows()) {
+        let l = l as usize;
+        counts[l] += 1;
+        for (s, x) in sums[l * d..(l + 1) * d].iter_mut().zip(p) {
+            *s += x;
+        }
+    }
+    for ((center, sum), &count) in centers
+        .chunks_exact_mut(d)
+        .zip(sums.chunks_exact(d))
+        .zip(&counts)
+    {
+        if count > 0 {
+            for (c, s) in center.iter_mut().zip(sum) {
+                *c = s / count as f64;
+            }
+        }
+    }
+}
+
 /// Sum over points, in order, of the squared distance to their labelled center.
 pub fn inertia(points: Points<'_>, centers: &[f64], labels: &[u32]) -> f64 {
     let d = points.d();
@@ -154,27 +188,10 @@ mod tests {
 
     impl Steps for Plain<'_> {
         fn assign(&mut self, centers: &[f64], labels: &mut [u32]) {
-            for (l, p) in labels.iter_mut().zip(self.0.rows()) {
-                *l = nearest(p, centers).0;
-            }
+            assign_nearest(self.0, centers, labels);
         }
         fn update(&mut self, labels: &[u32], centers: &mut [f64]) {
-            let d = self.0.d();
-            let mut sums = vec![0.0; centers.len()];
-            let mut counts = vec![0usize; centers.len() / d];
-            for (&l, p) in labels.iter().zip(self.0.rows()) {
-                counts[l as usize] += 1;
-                for (s, x) in sums[l as usize * d..].iter_mut().zip(p) {
-                    *s += x;
-                }
-            }
-            for (j, &c) in counts.iter().enumerate() {
-                if c > 0 {
-                    for t in 0..d {
-                        centers[j * d + t] = sums[j * d + t] / c as f64;
-                    }
-                }
-            }
+            update_means(self.0, labels, centers);
         }
     }
 

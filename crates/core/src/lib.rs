@@ -47,7 +47,9 @@ mod params;
 mod points;
 mod stage;
 
-pub use driver::{Fit, Steps, fit_with, inertia, lloyd, nearest, sq_dist};
+pub use driver::{
+    Fit, Steps, assign_nearest, fit_with, inertia, lloyd, nearest, sq_dist, update_means,
+};
 pub use error::FitError;
 pub use params::{FitParams, Init, MAX_ABS_COORDINATE};
 pub use points::{Matrix, Points};

@@ -2,10 +2,16 @@
 
 use ladder_core::Stage;
 
+static STAGES: &[&dyn Stage] = &[
+    &ladder_naive::Naive,
+    &ladder_vectorized::Vectorized::new(),
+    &ladder_spatial_tree::SpatialTree,
+];
+
 /// All stages, slowest rung first. Add a new rung here and the CLI, the benchmarks and
 /// the report pick it up.
 pub fn all() -> &'static [&'static dyn Stage] {
-    &[&ladder_naive::Naive]
+    STAGES
 }
 
 /// The stage called `name`, or an error that lists the ones there are.

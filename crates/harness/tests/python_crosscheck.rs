@@ -9,7 +9,10 @@
 use std::path::Path;
 use std::process::Command;
 
-const SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../scripts/check_against_python.py");
+const SCRIPT: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../scripts/check_against_python.py"
+);
 
 fn python_ready() -> bool {
     let ok = Command::new("python3")
@@ -70,17 +73,45 @@ fn blobs_equal_scikit_learn_byte_for_byte() {
     let dir = tempfile::tempdir().unwrap();
     let (points, labels) = (dir.path().join("p.npy"), dir.path().join("l.npy"));
     for (n, c, d, std, seed, shuffle) in BLOB_SETS {
-        let (n, c, d, seed) = (n.to_string(), c.to_string(), d.to_string(), seed.to_string());
+        let (n, c, d, seed) = (
+            n.to_string(),
+            c.to_string(),
+            d.to_string(),
+            seed.to_string(),
+        );
         let mut args = vec![
-            "blobs", "--samples", &n, "--centers", &c, "--features", &d, "--std", std, "--seed", &seed,
-            "--out", s(&points), "--labels-out", s(&labels),
+            "blobs",
+            "--samples",
+            &n,
+            "--centers",
+            &c,
+            "--features",
+            &d,
+            "--std",
+            std,
+            "--seed",
+            &seed,
+            "--out",
+            s(&points),
+            "--labels-out",
+            s(&labels),
         ];
         if !shuffle {
             args.push("--no-shuffle");
         }
         ladder(&args);
         let shuffle = if shuffle { "true" } else { "false" };
-        check(&["blobs", s(&points), s(&labels), &n, &c, &d, std, &seed, shuffle]);
+        check(&[
+            "blobs",
+            s(&points),
+            s(&labels),
+            &n,
+            &c,
+            &d,
+            std,
+            &seed,
+            shuffle,
+        ]);
     }
 }
 
@@ -93,21 +124,68 @@ fn naive_fits_equal_the_seeds_pure_python_algorithm() {
     let points = dir.path().join("p.npy");
     let result = dir.path().join("r.json");
     // (samples, centers, features, std, seed) of the data; then fits: (k, init, max_iter)
-    type Data = (&'static str, &'static str, &'static str, &'static str, &'static str);
+    type Data = (
+        &'static str,
+        &'static str,
+        &'static str,
+        &'static str,
+        &'static str,
+    );
     type Fits = &'static [(&'static str, &'static str, Option<&'static str>)];
     let cases: [(Data, Fits); 4] = [
         (
             ("1500", "5", "2", "1.2", "7"),
-            &[("1", "last-k", None), ("3", "first-k", None), ("8", "random", None), ("12", "kmeans++", None), ("12", "last-k", Some("4"))],
+            &[
+                ("1", "last-k", None),
+                ("3", "first-k", None),
+                ("8", "random", None),
+                ("12", "kmeans++", None),
+                ("12", "last-k", Some("4")),
+            ],
         ),
-        (("600", "3", "5", "2.0", "2024"), &[("7", "last-k", None), ("7", "kmeans++", Some("2"))]),
-        (("300", "4", "1", "0.5", "5"), &[("6", "random", None), ("300", "last-k", None)]),
-        (("900", "6", "3", "3.0", "77"), &[("10", "first-k", None), ("25", "last-k", None)]),
+        (
+            ("600", "3", "5", "2.0", "2024"),
+            &[("7", "last-k", None), ("7", "kmeans++", Some("2"))],
+        ),
+        (
+            ("300", "4", "1", "0.5", "5"),
+            &[("6", "random", None), ("300", "last-k", None)],
+        ),
+        (
+            ("900", "6", "3", "3.0", "77"),
+            &[("10", "first-k", None), ("25", "last-k", None)],
+        ),
     ];
     for ((n, c, d, std, seed), fits) in cases {
-        ladder(&["blobs", "--samples", n, "--centers", c, "--features", d, "--std", std, "--seed", seed, "--out", s(&points)]);
+        ladder(&[
+            "blobs",
+            "--samples",
+            n,
+            "--centers",
+            c,
+            "--features",
+            d,
+            "--std",
+            std,
+            "--seed",
+            seed,
+            "--out",
+            s(&points),
+        ]);
         for &(k, init, max_iter) in fits {
-            let mut args = vec!["fit", "--input", s(&points), "--k", k, "--init", init, "--seed", "3", "--out", s(&result)];
+            let mut args = vec![
+                "fit",
+                "--input",
+                s(&points),
+                "--k",
+                k,
+                "--init",
+                init,
+                "--seed",
+                "3",
+                "--out",
+                s(&result),
+            ];
             if let Some(m) = max_iter {
                 args.extend(["--max-iter", m]);
             }
@@ -123,14 +201,32 @@ fn duplicates_and_exact_ties_match_python() {
         return;
     }
     // Integer points, many repeated, on a grid where distances tie exactly.
-    let data: Vec<f64> = (0..400).flat_map(|i| [(i % 7) as f64, (i * i % 5) as f64]).collect();
+    let data: Vec<f64> = (0..400)
+        .flat_map(|i| [(i % 7) as f64, (i * i % 5) as f64])
+        .collect();
     let dir = tempfile::tempdir().unwrap();
     let points = dir.path().join("grid.npy");
     let result = dir.path().join("r.json");
     let matrix = ladder_core::Matrix::new(data, 2).unwrap();
     ladder_blobs::io::write_points_npy(&points, &matrix).unwrap();
-    for (k, init) in [("4", "last-k"), ("6", "first-k"), ("9", "random"), ("5", "kmeans++"), ("30", "last-k")] {
-        ladder(&["fit", "--input", s(&points), "--k", k, "--init", init, "--out", s(&result)]);
+    for (k, init) in [
+        ("4", "last-k"),
+        ("6", "first-k"),
+        ("9", "random"),
+        ("5", "kmeans++"),
+        ("30", "last-k"),
+    ] {
+        ladder(&[
+            "fit",
+            "--input",
+            s(&points),
+            "--k",
+            k,
+            "--init",
+            init,
+            "--out",
+            s(&result),
+        ]);
         check(&["fit", s(&points), s(&result), "--exact-centers"]);
     }
 }
