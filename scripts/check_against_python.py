@@ -4,10 +4,10 @@
 
   check_against_python.py blobs POINTS.npy LABELS.npy N CENTERS FEATURES STD SEED SHUFFLE
       the files `ladder blobs` wrote equal scikit-learn's make_blobs, byte for byte
-  check_against_python.py fit POINTS.npy RESULT.json [--exact-centers]
-      `ladder fit`'s iterations, convergence and labels equal the seed's pure-Python
-      algorithm from the same initial centers (and, with --exact-centers, its centers bit
-      for bit)
+  check_against_python.py fit POINTS.npy RESULT.json [RESULT.json ...] [--exact-centers]
+      each `ladder fit` result's iterations, convergence and labels equal the seed's
+      pure-Python algorithm from the same initial centers (and, with --exact-centers, its
+      centers bit for bit)
 
 Exits 0 when everything agrees, 1 with one line per difference otherwise.
 """
@@ -40,21 +40,27 @@ def check_blobs(points, labels, n, centers, features, std, seed, shuffle):
     return problems
 
 
-def check_fit(points, result, exact_centers=False):
-    with open(result) as f:
-        r = json.load(f)
+def check_fit(points, results, exact_centers=False):
     pts = np.load(points).tolist()
-    labels, centers, iterations, converged = kmeans(pts, r["initial_centers"], r["max_iter"])
+    runs = {}  # the Python fit, once per (initial centers, max_iter)
     problems = []
-    if r["iterations"] != iterations:
-        problems.append(f"iterations: ladder {r['iterations']}, python {iterations}")
-    if r["converged"] != converged:
-        problems.append(f"converged: ladder {r['converged']}, python {converged}")
-    if r["labels"] != labels:
-        diff = [i for i, (a, b) in enumerate(zip(r["labels"], labels)) if a != b]
-        problems.append(f"labels differ at {len(diff)} points, first {diff[:5]}")
-    if exact_centers and r["centers"] != centers:
-        problems.append("centers differ from python's bit for bit")
+    for result in results:
+        with open(result) as f:
+            r = json.load(f)
+        key = json.dumps([r["initial_centers"], r["max_iter"]])
+        if key not in runs:
+            runs[key] = kmeans(pts, r["initial_centers"], r["max_iter"])
+        labels, centers, iterations, converged = runs[key]
+        who = f"{result} ({r['stage']})"
+        if r["iterations"] != iterations:
+            problems.append(f"{who}: iterations: ladder {r['iterations']}, python {iterations}")
+        if r["converged"] != converged:
+            problems.append(f"{who}: converged: ladder {r['converged']}, python {converged}")
+        if r["labels"] != labels:
+            diff = [i for i, (a, b) in enumerate(zip(r["labels"], labels)) if a != b]
+            problems.append(f"{who}: labels differ at {len(diff)} points, first {diff[:5]}")
+        if exact_centers and r["centers"] != centers:
+            problems.append(f"{who}: centers differ from python's bit for bit")
     return problems
 
 
@@ -63,7 +69,8 @@ def main():
     if mode == "blobs":
         problems = check_blobs(*args)
     elif mode == "fit":
-        problems = check_fit(args[0], args[1], "--exact-centers" in args[2:])
+        files = [a for a in args[1:] if not a.startswith("--")]
+        problems = check_fit(args[0], files, "--exact-centers" in args[1:])
     else:
         sys.exit(f"unknown mode {mode!r}; use blobs or fit")
     for p in problems:

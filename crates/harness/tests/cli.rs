@@ -131,7 +131,67 @@ fn given_initial_centers_set_k_and_are_checked() {
 #[test]
 fn stages_lists_every_stage() {
     let out = ok(&["stages"]);
-    assert!(out.lines().any(|l| l.starts_with("naive ")), "{out}");
+    for name in ["naive ", "vectorized ", "spatial-tree "] {
+        assert!(out.lines().any(|l| l.starts_with(name)), "{name}: {out}");
+    }
+}
+
+#[test]
+fn stages_report_their_details() {
+    let dir = tempfile::tempdir().unwrap();
+    for (d, method) in [("2", "kd-tree"), ("17", "exact scan"), ("64", "exact scan")] {
+        let points = path(dir.path(), "p.npy");
+        ok(&[
+            "blobs",
+            "--samples",
+            "300",
+            "--centers",
+            "3",
+            "--features",
+            d,
+            "--out",
+            &points,
+        ]);
+        let result = path(dir.path(), "r.json");
+        let out = ok(&[
+            "fit",
+            "--input",
+            &points,
+            "--k",
+            "4",
+            "--stage",
+            "spatial-tree",
+            "--out",
+            &result,
+        ]);
+        assert!(out.contains(method), "d = {d}: {out}");
+        let r: Value = serde_json::from_str(&std::fs::read_to_string(&result).unwrap()).unwrap();
+        assert!(
+            r["details"]["method"].as_str().unwrap().contains(method),
+            "{r}"
+        );
+    }
+    let points = seed_points(dir.path());
+    let result = path(dir.path(), "v.json");
+    ok(&[
+        "fit",
+        "--input",
+        &points,
+        "--k",
+        "10",
+        "--stage",
+        "vectorized",
+        "--out",
+        &result,
+    ]);
+    let r: Value = serde_json::from_str(&std::fs::read_to_string(&result).unwrap()).unwrap();
+    assert_eq!(r["labels"], reference_labels());
+    let peak = r["details"]["peak_temp_bytes"].as_u64().unwrap();
+    // A block's squared differences and distances (rows × 10 each, f64) and labels: at
+    // most the 1 MiB the stage is configured for.
+    let rows = r["details"]["block_rows"].as_u64().unwrap();
+    assert_eq!(rows, 5000, "all 5000 points fit in one 1 MiB block");
+    assert_eq!(peak, rows * (2 * 10 * 8 + 4));
 }
 
 #[test]

@@ -54,6 +54,32 @@ fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
+/// Fits `points` with every stage (`extra` holds k, init, …) and checks every result
+/// against one run of the Python algorithm: labels, iterations and convergence for all,
+/// centers bit for bit for `naive`.
+fn fit_every_stage_and_check(dir: &Path, points: &Path, extra: &[&str]) {
+    let mut results = Vec::new();
+    for stage in ladder_harness::stages::all() {
+        let result = dir.join(format!("{}.json", stage.name()));
+        let mut args = vec![
+            "fit",
+            "--input",
+            s(points),
+            "--stage",
+            stage.name(),
+            "--out",
+            s(&result),
+        ];
+        args.extend_from_slice(extra);
+        ladder(&args);
+        results.push(result);
+    }
+    check(&["fit", s(points), s(&results[0]), "--exact-centers"]);
+    let mut all = vec!["fit", s(points)];
+    all.extend(results[1..].iter().map(|r| s(r)));
+    check(&all);
+}
+
 /// (samples, centers, features, std, seed, shuffle)
 const BLOB_SETS: [(usize, usize, usize, &str, u64, bool); 7] = [
     (5000, 4, 2, "0.6", 0, true),
@@ -116,13 +142,12 @@ fn blobs_equal_scikit_learn_byte_for_byte() {
 }
 
 #[test]
-fn naive_fits_equal_the_seeds_pure_python_algorithm() {
+fn every_stage_fits_like_the_seeds_pure_python_algorithm() {
     if !python_ready() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
     let points = dir.path().join("p.npy");
-    let result = dir.path().join("r.json");
     // (samples, centers, features, std, seed) of the data; then fits: (k, init, max_iter)
     type Data = (
         &'static str,
@@ -173,24 +198,11 @@ fn naive_fits_equal_the_seeds_pure_python_algorithm() {
             s(&points),
         ]);
         for &(k, init, max_iter) in fits {
-            let mut args = vec![
-                "fit",
-                "--input",
-                s(&points),
-                "--k",
-                k,
-                "--init",
-                init,
-                "--seed",
-                "3",
-                "--out",
-                s(&result),
-            ];
+            let mut extra = vec!["--k", k, "--init", init, "--seed", "3"];
             if let Some(m) = max_iter {
-                args.extend(["--max-iter", m]);
+                extra.extend(["--max-iter", m]);
             }
-            ladder(&args);
-            check(&["fit", s(&points), s(&result), "--exact-centers"]);
+            fit_every_stage_and_check(dir.path(), &points, &extra);
         }
     }
 }
@@ -206,7 +218,6 @@ fn duplicates_and_exact_ties_match_python() {
         .collect();
     let dir = tempfile::tempdir().unwrap();
     let points = dir.path().join("grid.npy");
-    let result = dir.path().join("r.json");
     let matrix = ladder_core::Matrix::new(data, 2).unwrap();
     ladder_blobs::io::write_points_npy(&points, &matrix).unwrap();
     for (k, init) in [
@@ -216,17 +227,6 @@ fn duplicates_and_exact_ties_match_python() {
         ("5", "kmeans++"),
         ("30", "last-k"),
     ] {
-        ladder(&[
-            "fit",
-            "--input",
-            s(&points),
-            "--k",
-            k,
-            "--init",
-            init,
-            "--out",
-            s(&result),
-        ]);
-        check(&["fit", s(&points), s(&result), "--exact-centers"]);
+        fit_every_stage_and_check(dir.path(), &points, &["--k", k, "--init", init]);
     }
 }

@@ -1,0 +1,161 @@
+//! Every registered stage against `naive`: the same labels and iterations (and centers
+//! within rounding) over a grid of shapes, seeds and inits, and on data built to be
+//! awkward: exact ties, duplicates, empty clusters. A stage added to the registry is
+//! checked here without editing this file.
+
+use ladder_blobs::{BlobSpec, Generator, make_blobs};
+use ladder_core::{FitParams, Init, Points, Stage};
+use ladder_harness::check::Agreement;
+use ladder_harness::stages;
+
+/// Centers may differ by summation order only: a few ulps of the data's scale.
+const CENTER_TOLERANCE: f64 = 1e-9;
+
+fn assert_all_stages_agree(data: &[f64], d: usize, params: &FitParams, what: &str) {
+    let points = Points::new(data, d).unwrap();
+    let reference = ladder_naive::Naive.fit(points, params).unwrap();
+    for stage in &stages::all()[1..] {
+        let fit = stage.fit(points, params).unwrap();
+        let a = Agreement::of(&fit, &reference);
+        assert!(
+            a.same_work() && a.max_center_diff <= CENTER_TOLERANCE,
+            "{} differs from naive on {what} ({params:?}): {a:?}",
+            stage.name()
+        );
+    }
+}
+
+fn blobs(n: usize, k: usize, d: usize, seed: u64) -> Vec<f64> {
+    let spec = BlobSpec::new(n, k.clamp(2, 8))
+        .features(d)
+        .std(1.5)
+        .seed(seed);
+    make_blobs(&spec, Generator::Numpy)
+        .unwrap()
+        .points
+        .into_vec()
+}
+
+/// d fixed; k ∈ {1, 2, 10, 64}; n ∈ {k, 1000, 20000}; two seeds; all four inits. The
+/// 20 000-point cases stop after 25 passes (the trajectory must still agree pass by pass).
+fn grid(d: usize) {
+    for k in [1, 2, 10, 64] {
+        for n in [k, 1000, 20_000] {
+            let seeds: &[u64] = if n == 20_000 { &[0] } else { &[0, 1] };
+            for &seed in seeds {
+                let data = blobs(n, k, d, seed);
+                for init in Init::ALL {
+                    let mut params = FitParams::new(k).init(init).seed(seed);
+                    if n == 20_000 {
+                        params = params.max_iter(25);
+                    }
+                    let what = format!("blobs n={n} k={k} d={d} seed={seed}");
+                    assert_all_stages_agree(&data, d, &params, &what);
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn grid_d1() {
+    grid(1);
+}
+
+#[test]
+fn grid_d2() {
+    grid(2);
+}
+
+#[test]
+fn grid_d3() {
+    grid(3);
+}
+
+#[test]
+fn grid_d5() {
+    grid(5);
+}
+
+#[test]
+fn grid_d8() {
+    grid(8);
+}
+
+#[test]
+fn grid_d16() {
+    grid(16);
+}
+
+#[test]
+fn beyond_the_tree_dimensions() {
+    for d in [17, 64] {
+        let data = blobs(600, 5, d, 3);
+        for init in Init::ALL {
+            assert_all_stages_agree(&data, d, &FitParams::new(7).init(init).seed(2), "d > 16");
+        }
+    }
+}
+
+#[test]
+fn the_seed_run() {
+    let spec = BlobSpec::new(5000, 4).std(0.6);
+    let data = make_blobs(&spec, Generator::Numpy)
+        .unwrap()
+        .points
+        .into_vec();
+    let points = Points::new(&data, 2).unwrap();
+    for stage in stages::all() {
+        let fit = stage.fit(points, &FitParams::new(10)).unwrap();
+        assert_eq!(fit.iterations, 54, "{}", stage.name());
+    }
+    assert_all_stages_agree(&data, 2, &FitParams::new(10), "the seed run");
+}
+
+/// Integer coordinates with many repeats: distances tie exactly all the time.
+fn integer_grid(n: usize, d: usize) -> Vec<f64> {
+    (0..n * d).map(|i| ((i * i + 3 * i) % 5) as f64).collect()
+}
+
+#[test]
+fn exact_ties_and_duplicates() {
+    for d in [1, 2, 3, 8, 16] {
+        let data = integer_grid(500, d);
+        for k in [2, 5, 9, 30] {
+            for init in Init::ALL {
+                let params = FitParams::new(k).init(init).seed(k as u64);
+                assert_all_stages_agree(&data, d, &params, &format!("integer grid d={d}"));
+            }
+        }
+    }
+    // Symmetric centers around integer points: every point is a tie.
+    let data: Vec<f64> = (0..200).map(|i| (i % 3) as f64).collect();
+    let params = FitParams::new(3).initial_centers(vec![-0.5, 0.5, 1.5]);
+    assert_all_stages_agree(&data, 1, &params, "half-integer centers");
+}
+
+#[test]
+fn identical_points_and_empty_clusters() {
+    for d in [1, 2, 5, 20] {
+        let same = vec![0.25; 50 * d];
+        assert_all_stages_agree(&same, d, &FitParams::new(4), "identical points");
+        let data = blobs(400, 3, d, 9);
+        // Two centers far away never win a point: they must keep their place.
+        let mut centers = data[..3 * d].to_vec();
+        centers.extend(std::iter::repeat_n(1e6, d));
+        centers.extend(std::iter::repeat_n(-1e6, d));
+        let params = FitParams::new(5).initial_centers(centers);
+        assert_all_stages_agree(&data, d, &params, "far centers");
+    }
+}
+
+#[test]
+fn k_equals_n_and_one_point() {
+    for d in [1, 2, 7] {
+        let data = blobs(12, 3, d, 4);
+        for init in Init::ALL {
+            assert_all_stages_agree(&data, d, &FitParams::new(12).init(init), "k = n");
+        }
+        assert_all_stages_agree(&data[..d], d, &FitParams::new(1), "one point");
+    }
+}
