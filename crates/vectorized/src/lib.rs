@@ -45,7 +45,7 @@
 //! fused, flat-memory loop of the `parallel` rung does the same arithmetic in one pass.
 
 use ladder_core::{Fit, FitError, FitParams, Points, Stage, Steps, fit_with};
-use ndarray::{Array1, Array2, Array3, ArrayView1, ArrayView2, ArrayViewMut2, Axis, Zip, s};
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2, ArrayViewMut2, Axis, Zip, s};
 use serde_json::{Map, Value};
 
 /// The `vectorized` stage.
