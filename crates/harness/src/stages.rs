@@ -6,6 +6,7 @@ static STAGES: &[&dyn Stage] = &[
     &ladder_naive::Naive,
     &ladder_vectorized::Vectorized::new(),
     &ladder_spatial_tree::SpatialTree,
+    &ladder_parallel::Parallel,
 ];
 
 /// All stages, slowest rung first. Add a new rung here and the CLI, the benchmarks and

@@ -159,3 +159,45 @@ fn k_equals_n_and_one_point() {
         assert_all_stages_agree(&data[..d], d, &FitParams::new(1), "one point");
     }
 }
+
+/// The parallel stage gives bit-identical results for any number of threads, and
+/// `naive`'s labels; the shapes are large enough to run its multi-threaded path.
+#[test]
+fn parallel_is_identical_for_any_thread_count() {
+    let stage = stages::find("parallel").unwrap();
+    for (n, k, d, init) in [
+        (20_000, 64, 1, Init::LastK),
+        (30_000, 10, 8, Init::KMeansPlusPlus),
+        (9_000, 50, 16, Init::Random),
+        (5_000, 40, 24, Init::FirstK),
+    ] {
+        let data = blobs(n, k, d, 11);
+        let points = Points::new(&data, d).unwrap();
+        let params = FitParams::new(k).init(init).seed(5).max_iter(40);
+        let fits: Vec<_> = [1, 2, 3]
+            .into_iter()
+            .map(|threads| {
+                let pool = rayon::ThreadPoolBuilder::new()
+                    .num_threads(threads)
+                    .build()
+                    .unwrap();
+                pool.install(|| stage.fit(points, &params).unwrap())
+            })
+            .collect();
+        assert_eq!(
+            fits[1].details["threads"], 2,
+            "n={n} k={k} d={d} ran single-threaded"
+        );
+        for f in &fits[1..] {
+            assert_eq!(f.labels, fits[0].labels);
+            assert_eq!(f.iterations, fits[0].iterations);
+            let bits = |c: &[f64]| c.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(
+                bits(&f.centers),
+                bits(&fits[0].centers),
+                "n={n} k={k} d={d}"
+            );
+        }
+        assert_all_stages_agree(&data, d, &params, &format!("threads n={n} k={k} d={d}"));
+    }
+}

@@ -1,0 +1,519 @@
+//! # Rung four: `parallel` — flat memory, a SIMD kernel, rayon
+//!
+//! **What it adds.** The seed's Cython and Numba rungs show what typed, flat memory buys;
+//! its `prange` rung adds threads. This rung does all of it:
+//!
+//! - **Flat, SIMD-shaped memory.** At the start of a fit the points are copied once into
+//!   groups of [`LANES`] = 8 points stored feature-major (`[group][feature][lane]`), so
+//!   one load brings the same feature of 8 points into one 512-bit register (two 256-bit
+//!   ones on AVX2 machines).
+//! - **A kernel the compiler vectorises.** For each group, every center is compared with
+//!   all 8 points at once: the squared differences are summed feature by feature, in
+//!   order, from zero — the contract's formula, lane by lane, no fused multiply-add — and
+//!   a branch-free `<` keeps the best center per lane, so the lowest index wins ties. The
+//!   dimension is a compile-time constant for d ≤ 16 (the feature loop unrolls), a
+//!   run-time one beyond.
+//! - **Run-time CPU dispatch.** The kernel is compiled three times — for AVX-512, for
+//!   AVX2 and for baseline x86-64 — and the best one the CPU supports is picked when the
+//!   fit starts (`details.kernel`), so one binary runs on any x86-64 without
+//!   `-C target-cpu=native`.
+//! - **Threads over fixed blocks.** rayon spreads blocks of [`BLOCK`] points over the
+//!   threads of the current pool (`RAYON_NUM_THREADS`). The update computes each block's
+//!   per-cluster sums and counts in point order, then adds the blocks' partial sums in
+//!   block order: the result does not depend on the number of threads or on scheduling,
+//!   bit for bit. There is no allocation in the loop and no `n × k` temporary.
+//!
+//! **What it costs.** A copy of the points (`n × d` doubles, padded to a multiple of 8
+//! rows), a `blocks × k × d` array of partial sums, and thread synchronisation twice per
+//! iteration — which is why work smaller than [`PARALLEL_WORK`] distance terms per
+//! iteration runs on one thread (the seed workload does). Because the blocks' sums are
+//! added in block order rather than in one running sum, the centers can differ from
+//! `naive`'s by rounding (an ulp or so); the labels and iterations are tested to be the
+//! same.
+//!
+//! **Where it wins.** Everywhere brute force is the right algorithm — small k, or d too
+//! high for a tree — which is most k-means workloads. It is the fastest rung.
+
+use ladder_core::{Fit, FitError, FitParams, Points, Stage, Steps, fit_with, nearest};
+use rayon::prelude::*;
+use serde_json::{Map, Value};
+
+/// Points per SIMD group.
+pub const LANES: usize = 8;
+
+/// Points per rayon task and per partial-sum block (a multiple of [`LANES`]).
+pub const BLOCK: usize = 4096;
+
+/// Below this many distance terms (`n × k × d`) per iteration, a fit stays on one thread:
+/// dispatching to the pool would cost more than it saves.
+pub const PARALLEL_WORK: usize = 1 << 20;
+
+/// From this many features on, the assignment uses the dot-product kernel.
+pub const DOT_MIN_DIMS: usize = 8;
+
+/// The `parallel` stage. It uses the current rayon thread pool.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Parallel;
+
+impl Stage for Parallel {
+    fn name(&self) -> &'static str {
+        "parallel"
+    }
+
+    fn summary(&self) -> &'static str {
+        "flat feature-major memory, a SIMD kernel picked at run time (AVX-512/AVX2), rayon over fixed blocks"
+    }
+
+    fn fit(&self, points: Points<'_>, params: &FitParams) -> Result<Fit, FitError> {
+        fit_with(points, params, |points, params| {
+            Ok(ParallelSteps::new(points, params.k))
+        })
+    }
+}
+
+/// Which compiled version of the kernel runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kernel {
+    Avx512,
+    Avx2,
+    Baseline,
+}
+
+impl Kernel {
+    fn detect() -> Self {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx512f") {
+                return Kernel::Avx512;
+            }
+            if std::arch::is_x86_feature_detected!("avx2") {
+                return Kernel::Avx2;
+            }
+        }
+        Kernel::Baseline
+    }
+
+    /// The dot-product kernel needs fused multiply-add in hardware.
+    fn has_fma(self) -> bool {
+        #[cfg(target_arch = "x86_64")]
+        if self != Kernel::Baseline {
+            return std::arch::is_x86_feature_detected!("fma");
+        }
+        false
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Kernel::Avx512 => "avx512",
+            Kernel::Avx2 => "avx2",
+            Kernel::Baseline => "baseline",
+        }
+    }
+}
+
+struct ParallelSteps<'a> {
+    points: Points<'a>,
+    /// `[group][feature][lane]`, the last group padded by repeating the last point.
+    groups: Vec<f64>,
+    /// `‖x‖²` of every point, `[group][lane]` (used by the dot-product kernel).
+    norms: Vec<f64>,
+    kernel: Kernel,
+    /// Whether the assignment uses the dot-product kernel (with exact re-checks).
+    dot: bool,
+    parallel: bool,
+    /// Points whose two nearest centers were too close for the dot-product kernel.
+    tie_rechecks: u64,
+    /// `blocks × k × d` partial sums and `blocks × k` counts, reused every iteration.
+    partial_sums: Vec<f64>,
+    partial_counts: Vec<u32>,
+}
+
+impl<'a> ParallelSteps<'a> {
+    fn new(points: Points<'a>, k: usize) -> Self {
+        let (n, d) = (points.n(), points.d());
+        let n_groups = n.div_ceil(LANES);
+        let mut groups = vec![0.0; n_groups * d * LANES];
+        for (g, group) in groups.chunks_exact_mut(d * LANES).enumerate() {
+            for lane in 0..LANES {
+                let row = points.row((g * LANES + lane).min(n - 1));
+                for (t, &x) in row.iter().enumerate() {
+                    group[t * LANES + lane] = x;
+                }
+            }
+        }
+        let norms = groups
+            .chunks_exact(d * LANES)
+            .flat_map(|g| {
+                let mut norm = [0.0; LANES];
+                for t in 0..d {
+                    for (l, nl) in norm.iter_mut().enumerate() {
+                        *nl += g[t * LANES + l] * g[t * LANES + l];
+                    }
+                }
+                norm
+            })
+            .collect();
+        let blocks = n.div_ceil(BLOCK);
+        let kernel = Kernel::detect();
+        Self {
+            points,
+            groups,
+            norms,
+            kernel,
+            dot: kernel.has_fma() && d >= DOT_MIN_DIMS,
+            tie_rechecks: 0,
+            parallel: n.saturating_mul(k).saturating_mul(d) >= PARALLEL_WORK && n > BLOCK,
+            partial_sums: vec![0.0; blocks * k * d],
+            partial_counts: vec![0; blocks * k],
+        }
+    }
+}
+
+impl Steps for ParallelSteps<'_> {
+    fn assign(&mut self, centers: &[f64], labels: &mut [u32]) {
+        let d = self.points.d();
+        let dot = self.dot.then(|| DotCenters::new(centers, d));
+        let (kernel, points) = (self.kernel, self.points.as_slice());
+        let work = |(((groups, norms), rows), labels): (((&[f64], &[f64]), &[f64]), &mut [u32])| {
+            let block = Block {
+                groups,
+                norms,
+                rows,
+                labels,
+            };
+            assign_block(kernel, block, centers, dot.as_ref(), d)
+        };
+        let group_block = BLOCK * d;
+        let rechecks: u64 = if self.parallel {
+            self.groups
+                .par_chunks(group_block)
+                .zip(self.norms.par_chunks(BLOCK))
+                .zip(points.par_chunks(BLOCK * d))
+                .zip(labels.par_chunks_mut(BLOCK))
+                .map(work)
+                .sum()
+        } else {
+            self.groups
+                .chunks(group_block)
+                .zip(self.norms.chunks(BLOCK))
+                .zip(points.chunks(BLOCK * d))
+                .zip(labels.chunks_mut(BLOCK))
+                .map(work)
+                .sum()
+        };
+        self.tie_rechecks += rechecks;
+    }
+
+    fn update(&mut self, labels: &[u32], centers: &mut [f64]) {
+        let d = self.points.d();
+        let k = centers.len() / d;
+        let points = self.points.as_slice();
+        let work =
+            |((sums, counts), (rows, labels)): ((&mut [f64], &mut [u32]), (&[f64], &[u32]))| {
+                sums.fill(0.0);
+                counts.fill(0);
+                for (row, &l) in rows.chunks_exact(d).zip(labels) {
+                    let l = l as usize;
+                    counts[l] += 1;
+                    for (s, x) in sums[l * d..(l + 1) * d].iter_mut().zip(row) {
+                        *s += x;
+                    }
+                }
+            };
+        if self.parallel {
+            let partials = self
+                .partial_sums
+                .par_chunks_mut(k * d)
+                .zip(self.partial_counts.par_chunks_mut(k));
+            partials
+                .zip(points.par_chunks(BLOCK * d).zip(labels.par_chunks(BLOCK)))
+                .for_each(work);
+        } else {
+            self.partial_sums
+                .chunks_mut(k * d)
+                .zip(self.partial_counts.chunks_mut(k))
+                .zip(points.chunks(BLOCK * d).zip(labels.chunks(BLOCK)))
+                .for_each(work);
+        }
+        // Blocks in order: the same sums whatever the number of threads.
+        for (j, center) in centers.chunks_exact_mut(d).enumerate() {
+            let count: u64 = self
+                .partial_counts
+                .iter()
+                .skip(j)
+                .step_by(k)
+                .map(|&c| u64::from(c))
+                .sum();
+            if count == 0 {
+                continue;
+            }
+            for (t, c) in center.iter_mut().enumerate() {
+                let sum = self
+                    .partial_sums
+                    .iter()
+                    .skip(j * d + t)
+                    .step_by(k * d)
+                    .fold(0.0, |a, &s| a + s);
+                *c = sum / count as f64;
+            }
+        }
+    }
+
+    fn details(&self) -> Map<String, Value> {
+        let mut m = Map::new();
+        m.insert("kernel".into(), self.kernel.name().into());
+        let method = if self.dot {
+            "dot products ‖c‖² − 2x·c with FMA, near-ties re-checked exactly"
+        } else {
+            "exact squared differences"
+        };
+        m.insert("method".into(), method.into());
+        if self.dot {
+            m.insert("tie_rechecks".into(), self.tie_rechecks.into());
+        }
+        let threads = if self.parallel {
+            rayon::current_num_threads()
+        } else {
+            1
+        };
+        m.insert("threads".into(), threads.into());
+        m
+    }
+}
+
+/// One block of points: its groups, norms, rows (for exact re-checks) and labels.
+struct Block<'a> {
+    groups: &'a [f64],
+    norms: &'a [f64],
+    rows: &'a [f64],
+    labels: &'a mut [u32],
+}
+
+/// The centers as the dot-product kernel wants them: padded to a multiple of 4 rows
+/// (the padding has an infinite norm, so it never wins), with their squared norms.
+struct DotCenters {
+    centers: Vec<f64>,
+    norms: Vec<f64>,
+    max_norm: f64,
+}
+
+impl DotCenters {
+    fn new(centers: &[f64], d: usize) -> Self {
+        let k = centers.len() / d;
+        let padded = k.next_multiple_of(4);
+        let mut c = centers.to_vec();
+        c.resize(padded * d, 0.0);
+        let mut norms: Vec<f64> = centers
+            .chunks_exact(d)
+            .map(|c| c.iter().map(|x| x * x).sum())
+            .collect();
+        let max_norm = norms.iter().copied().fold(0.0, f64::max);
+        norms.resize(padded, f64::INFINITY);
+        Self {
+            centers: c,
+            norms,
+            max_norm,
+        }
+    }
+}
+
+/// Labels one block with the kernel compiled for `kernel`; returns the exact re-checks.
+fn assign_block(
+    kernel: Kernel,
+    block: Block<'_>,
+    centers: &[f64],
+    dot: Option<&DotCenters>,
+    d: usize,
+) -> u64 {
+    match kernel {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: `Kernel::detect` chose this variant because the CPU has AVX-512F, and
+        // `dot` is only set when it also has FMA.
+        Kernel::Avx512 => unsafe { avx512::assign_block(block, centers, dot, d) },
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: as above, for AVX2.
+        Kernel::Avx2 => unsafe { avx2::assign_block(block, centers, dot, d) },
+        _ => {
+            baseline_exact_groups(block.groups, centers, d, block.labels);
+            0
+        }
+    }
+}
+
+/// The exact kernel in portable Rust, for CPUs without AVX2.
+fn baseline_exact_groups(groups: &[f64], centers: &[f64], d: usize, labels: &mut [u32]) {
+    for (xs, labels) in groups.chunks_exact(d * LANES).zip(labels.chunks_mut(LANES)) {
+        let mut best = [f64::INFINITY; LANES];
+        let mut best_j = [0u32; LANES];
+        for (j, c) in centers.chunks_exact(d).enumerate() {
+            let mut acc = [0.0f64; LANES];
+            for (t, &ct) in c.iter().enumerate() {
+                let x = lanes(xs, t);
+                for l in 0..LANES {
+                    let diff = x[l] - ct;
+                    acc[l] += diff * diff;
+                }
+            }
+            for l in 0..LANES {
+                if acc[l] < best[l] {
+                    best[l] = acc[l];
+                    best_j[l] = j as u32;
+                }
+            }
+        }
+        labels.copy_from_slice(&best_j[..labels.len()]);
+    }
+}
+
+/// The kernels for AVX-512: one `__m512d` holds the 8 lanes.
+#[cfg(target_arch = "x86_64")]
+mod avx512 {
+    use super::{Block, DotCenters, LANES, lanes, nearest};
+    use std::arch::x86_64::*;
+
+    macro_rules! isa {
+        ($(#[$m:meta])* $v:vis fn $($rest:tt)*) => {
+            $(#[$m])* #[target_feature(enable = "avx512f,fma")] $v fn $($rest)*
+        };
+    }
+
+    type V = __m512d;
+    type M = __mmask8;
+
+    isa! { #[inline] fn splat(x: f64) -> V { _mm512_set1_pd(x) } }
+    isa! { #[inline] fn load(x: &[f64; LANES]) -> V { unsafe { _mm512_loadu_pd(x.as_ptr()) } } }
+    isa! { #[inline] fn add(a: V, b: V) -> V { _mm512_add_pd(a, b) } }
+    isa! { #[inline] fn sub(a: V, b: V) -> V { _mm512_sub_pd(a, b) } }
+    isa! { #[inline] fn mul(a: V, b: V) -> V { _mm512_mul_pd(a, b) } }
+    isa! { #[inline] fn fmadd(a: V, b: V, c: V) -> V { _mm512_fmadd_pd(a, b, c) } }
+    isa! { #[inline] fn min(a: V, b: V) -> V { _mm512_min_pd(a, b) } }
+    isa! { #[inline] fn lt(a: V, b: V) -> M { _mm512_cmp_pd_mask::<_CMP_LT_OQ>(a, b) } }
+    isa! { #[inline] fn select(m: M, a: V, b: V) -> V { _mm512_mask_blend_pd(m, b, a) } }
+    isa! {
+        #[inline]
+        fn store(v: V) -> [f64; LANES] {
+            let mut out = [0.0; LANES];
+            unsafe { _mm512_storeu_pd(out.as_mut_ptr(), v) };
+            out
+        }
+    }
+
+    include!("kernel.rs");
+}
+
+/// The kernels for AVX2: two `__m256d` hold the 8 lanes.
+#[cfg(target_arch = "x86_64")]
+mod avx2 {
+    use super::{Block, DotCenters, LANES, lanes, nearest};
+    use std::arch::x86_64::*;
+
+    macro_rules! isa {
+        ($(#[$m:meta])* $v:vis fn $($rest:tt)*) => {
+            $(#[$m])* #[target_feature(enable = "avx2,fma")] $v fn $($rest)*
+        };
+    }
+
+    #[derive(Clone, Copy)]
+    struct V(__m256d, __m256d);
+    type M = V;
+
+    isa! { #[inline] fn splat(x: f64) -> V { V(_mm256_set1_pd(x), _mm256_set1_pd(x)) } }
+    isa! {
+        #[inline]
+        fn load(x: &[f64; LANES]) -> V {
+            unsafe { V(_mm256_loadu_pd(x.as_ptr()), _mm256_loadu_pd(x.as_ptr().add(4))) }
+        }
+    }
+    isa! { #[inline] fn add(a: V, b: V) -> V { V(_mm256_add_pd(a.0, b.0), _mm256_add_pd(a.1, b.1)) } }
+    isa! { #[inline] fn sub(a: V, b: V) -> V { V(_mm256_sub_pd(a.0, b.0), _mm256_sub_pd(a.1, b.1)) } }
+    isa! { #[inline] fn mul(a: V, b: V) -> V { V(_mm256_mul_pd(a.0, b.0), _mm256_mul_pd(a.1, b.1)) } }
+    isa! {
+        #[inline]
+        fn fmadd(a: V, b: V, c: V) -> V {
+            V(_mm256_fmadd_pd(a.0, b.0, c.0), _mm256_fmadd_pd(a.1, b.1, c.1))
+        }
+    }
+    isa! { #[inline] fn min(a: V, b: V) -> V { V(_mm256_min_pd(a.0, b.0), _mm256_min_pd(a.1, b.1)) } }
+    isa! {
+        #[inline]
+        fn lt(a: V, b: V) -> M {
+            V(_mm256_cmp_pd::<_CMP_LT_OQ>(a.0, b.0), _mm256_cmp_pd::<_CMP_LT_OQ>(a.1, b.1))
+        }
+    }
+    isa! {
+        #[inline]
+        fn select(m: M, a: V, b: V) -> V {
+            V(_mm256_blendv_pd(b.0, a.0, m.0), _mm256_blendv_pd(b.1, a.1, m.1))
+        }
+    }
+    isa! {
+        #[inline]
+        fn store(v: V) -> [f64; LANES] {
+            let mut out = [0.0; LANES];
+            unsafe {
+                _mm256_storeu_pd(out.as_mut_ptr(), v.0);
+                _mm256_storeu_pd(out.as_mut_ptr().add(4), v.1);
+            }
+            out
+        }
+    }
+
+    include!("kernel.rs");
+}
+
+/// Feature `t` of a group's 8 points.
+#[inline(always)]
+fn lanes(xs: &[f64], t: usize) -> &[f64; LANES] {
+    xs[t * LANES..(t + 1) * LANES]
+        .try_into()
+        .expect("a group holds LANES values per feature")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_kernel_is_detected_and_named() {
+        let data: Vec<f64> = (0..40).map(f64::from).collect();
+        let fit = Parallel
+            .fit(Points::new(&data, 2).unwrap(), &FitParams::new(3))
+            .unwrap();
+        let kernel = fit.details["kernel"].as_str().unwrap();
+        assert!(["avx512", "avx2", "baseline"].contains(&kernel));
+    }
+
+    #[test]
+    fn every_kernel_variant_gives_the_same_labels() {
+        for d in [5, 8, 20] {
+            let n = 999;
+            // Integer-valued data: many exact ties between centers.
+            let data: Vec<f64> = (0..n * d).map(|i| ((i * 37) % 11) as f64).collect();
+            let points = Points::new(&data, d).unwrap();
+            let centers: Vec<f64> = data[..7 * d].to_vec();
+            let mut want = vec![0; n];
+            ladder_core::assign_nearest(points, &centers, &mut want);
+            let steps = ParallelSteps::new(points, 7);
+            let dot = DotCenters::new(&centers, d);
+            let kernels = [
+                (Kernel::Baseline, None),
+                (steps.kernel, None),
+                (steps.kernel, Some(&dot)),
+            ];
+            for (kernel, dot) in kernels {
+                if dot.is_some() && !kernel.has_fma() {
+                    continue;
+                }
+                let mut got = vec![0; n];
+                let block = Block {
+                    groups: &steps.groups,
+                    norms: &steps.norms,
+                    rows: &data,
+                    labels: &mut got,
+                };
+                assign_block(kernel, block, &centers, dot, d);
+                assert_eq!(got, want, "{kernel:?}, dot: {}, d = {d}", dot.is_some());
+            }
+        }
+    }
+}
