@@ -6,9 +6,12 @@
 //! - [`core`]: the `Stage` trait, the contract of a fit, validation, init, the driver;
 //! - [`blobs`]: `make_blobs` (numpy-exact or fast) and `.npy` / CSV I/O;
 //! - [`harness`]: the stage registry, timed fits and the `ladder` CLI;
-//! - [`naive`]: rung one, the reference.
+//! - [`naive`], [`vectorized`], [`spatial_tree`], [`parallel`]: the rungs.
 
 pub use ladder_blobs as blobs;
 pub use ladder_core as core;
 pub use ladder_harness as harness;
 pub use ladder_naive as naive;
+pub use ladder_parallel as parallel;
+pub use ladder_spatial_tree as spatial_tree;
+pub use ladder_vectorized as vectorized;

@@ -67,15 +67,16 @@ where
     params.check(points)?;
     let centers = init::initial_centers(points, params);
     let mut steps = make(points, params)?;
-    Ok(lloyd(points, centers, params.max_iter, &mut steps))
+    Ok(lloyd(points, centers, params, &mut steps))
 }
 
 /// Lloyd's loop from the given initial centers (`k × d`, row-major), for inputs already
-/// validated: assign, update, stop when nothing changed or after `max_iter` passes.
+/// validated: assign, update, stop when nothing changed (unless
+/// `params.run_all_iterations`) or after `params.max_iter` passes.
 pub fn lloyd<S: Steps>(
     points: Points<'_>,
     mut centers: Vec<f64>,
-    max_iter: usize,
+    params: &FitParams,
     steps: &mut S,
 ) -> Fit {
     let d = points.d();
@@ -85,7 +86,7 @@ pub fn lloyd<S: Steps>(
     let (mut assign_seconds, mut update_seconds) = (0.0, 0.0);
     let mut iterations = 0;
     let mut converged = false;
-    while iterations < max_iter && !converged {
+    while iterations < params.max_iter && (params.run_all_iterations || !converged) {
         let t = Instant::now();
         steps.assign(&centers, &mut labels);
         assign_seconds += t.elapsed().as_secs_f64();
@@ -219,6 +220,20 @@ mod tests {
         assert_eq!(f.iterations, 1);
         assert!(!f.converged);
         assert_eq!(f.centers, vec![3.25, 11.0]);
+    }
+
+    #[test]
+    fn run_all_iterations_ignores_convergence() {
+        let data = [0.0, 1.0, 2.0, 10.0, 11.0];
+        let f = fit(
+            &data,
+            1,
+            &FitParams::new(2).max_iter(7).run_all_iterations(),
+        )
+        .unwrap();
+        assert_eq!(f.iterations, 7);
+        assert!(f.converged);
+        assert_eq!(f.centers, vec![1.0, 10.5]);
     }
 
     #[test]

@@ -76,6 +76,9 @@ pub struct FitParams {
     pub max_iter: usize,
     /// Explicit initial centers (`k × d`, row-major); when set, `init` is not used.
     pub initial_centers: Option<Vec<f64>>,
+    /// Run all `max_iter` passes even after convergence (benchmarks that time a fixed
+    /// number of iterations); `converged` then reports the last pass.
+    pub run_all_iterations: bool,
 }
 
 impl FitParams {
@@ -91,6 +94,7 @@ impl FitParams {
             seed: 0,
             max_iter: Self::DEFAULT_MAX_ITER,
             initial_centers: None,
+            run_all_iterations: false,
         }
     }
 
@@ -106,6 +110,12 @@ impl FitParams {
 
     pub fn max_iter(mut self, max_iter: usize) -> Self {
         self.max_iter = max_iter;
+        self
+    }
+
+    /// Runs exactly `max_iter` passes, converged or not.
+    pub fn run_all_iterations(mut self) -> Self {
+        self.run_all_iterations = true;
         self
     }
 

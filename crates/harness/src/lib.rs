@@ -6,9 +6,12 @@
 //! - [`run`]: a fit with wall-clock timing (warm-up, repeats, min and median), and its
 //!   JSON record and one-paragraph summary.
 //!
+//! - [`workloads`]: the seed workload and the scaling grid, defined once.
+//!
 //! The `ladder` binary (`src/bin/ladder.rs`) only parses arguments and calls these.
 
 pub mod check;
 pub mod cli;
 pub mod run;
 pub mod stages;
+pub mod workloads;

@@ -111,6 +111,12 @@ impl Kernel {
     }
 }
 
+/// One block's work in the assignment: groups, norms, rows, labels (as zipped).
+type AssignTask<'a> = (((&'a [f64], &'a [f64]), &'a [f64]), &'a mut [u32]);
+
+/// One block's work in the update: its partial sums and counts, its rows and labels.
+type UpdateTask<'a> = ((&'a mut [f64], &'a mut [u32]), (&'a [f64], &'a [u32]));
+
 struct ParallelSteps<'a> {
     points: Points<'a>,
     /// `[group][feature][lane]`, the last group padded by repeating the last point.
@@ -174,7 +180,7 @@ impl Steps for ParallelSteps<'_> {
         let d = self.points.d();
         let dot = self.dot.then(|| DotCenters::new(centers, d));
         let (kernel, points) = (self.kernel, self.points.as_slice());
-        let work = |(((groups, norms), rows), labels): (((&[f64], &[f64]), &[f64]), &mut [u32])| {
+        let work = |(((groups, norms), rows), labels): AssignTask<'_>| {
             let block = Block {
                 groups,
                 norms,
@@ -208,18 +214,17 @@ impl Steps for ParallelSteps<'_> {
         let d = self.points.d();
         let k = centers.len() / d;
         let points = self.points.as_slice();
-        let work =
-            |((sums, counts), (rows, labels)): ((&mut [f64], &mut [u32]), (&[f64], &[u32]))| {
-                sums.fill(0.0);
-                counts.fill(0);
-                for (row, &l) in rows.chunks_exact(d).zip(labels) {
-                    let l = l as usize;
-                    counts[l] += 1;
-                    for (s, x) in sums[l * d..(l + 1) * d].iter_mut().zip(row) {
-                        *s += x;
-                    }
+        let work = |((sums, counts), (rows, labels)): UpdateTask<'_>| {
+            sums.fill(0.0);
+            counts.fill(0);
+            for (row, &l) in rows.chunks_exact(d).zip(labels) {
+                let l = l as usize;
+                counts[l] += 1;
+                for (s, x) in sums[l * d..(l + 1) * d].iter_mut().zip(row) {
+                    *s += x;
                 }
-            };
+            }
+        };
         if self.parallel {
             let partials = self
                 .partial_sums

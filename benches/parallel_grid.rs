@@ -1,0 +1,99 @@
+//! Rung four against its targets: the `parallel` stage on the seed workload (whole fit,
+//! to convergence) and on the scaling grid (20 passes, no early stop), with the
+//! distance step's achieved GFLOP/s.
+//!
+//! `cargo bench --bench parallel_grid`; criterion's statistics and plots land in
+//! `target/criterion/parallel-*`. The table printed at the end is from the same run:
+//! per-pass times are the median of 5 extra fits' own clocks, split into assignment and
+//! update as `ladder fit` reports them.
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use kmeans_ladder::core::{Fit, Points, Stage};
+use kmeans_ladder::harness::stages;
+use kmeans_ladder::harness::workloads::Workload;
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+fn bench(c: &mut Criterion) {
+    let stage = stages::find("parallel").expect("the parallel stage is registered");
+    let mut rows = Vec::new();
+
+    let seed = Workload::SEED;
+    let points = seed.points();
+    let params = seed.params();
+    let mut group = c.benchmark_group("parallel-seed");
+    group.bench_function("whole fit", |b| {
+        b.iter(|| stage.fit(black_box(points.view()), &params).unwrap())
+    });
+    group.finish();
+    rows.push(summary(stage, &seed, points.view()));
+
+    let mut group = c.benchmark_group("parallel-grid");
+    group.sample_size(10).warm_up_time(Duration::from_secs(1));
+    for w in Workload::grid() {
+        let points = w.points();
+        let params = w.params();
+        let passes = params.max_iter as f64;
+        group.throughput(Throughput::Elements(
+            (w.distance_flops_per_pass() * passes) as u64,
+        ));
+        group.bench_with_input(BenchmarkId::from_parameter(w.name), &points, |b, points| {
+            b.iter(|| stage.fit(black_box(points.view()), &params).unwrap())
+        });
+        rows.push(summary(stage, &w, points.view()));
+    }
+    group.finish();
+
+    println!(
+        "\nparallel stage, {} threads (median of 5 fits):",
+        rayon::current_num_threads()
+    );
+    println!("| workload | passes | whole fit | per pass | assign per pass | distance GFLOP/s |");
+    println!("|---|---:|---:|---:|---:|---:|");
+    for r in rows {
+        println!("{r}");
+    }
+}
+
+/// One table row from 5 fits: whole-fit time, per-pass time, and the distance step's
+/// achieved GFLOP/s (`2 n k d` per pass over the assignment time).
+fn summary(stage: &dyn Stage, w: &Workload, points: Points<'_>) -> String {
+    let params = w.params();
+    let fits: Vec<(f64, Fit)> = (0..5)
+        .map(|_| {
+            let t = std::time::Instant::now();
+            let fit = stage.fit(points, &params).unwrap();
+            (t.elapsed().as_secs_f64(), fit)
+        })
+        .collect();
+    let passes = fits[0].1.iterations as f64;
+    let whole = median(fits.iter().map(|(t, _)| *t).collect());
+    let per_pass = median(
+        fits.iter()
+            .map(|(_, f)| (f.assign_seconds + f.update_seconds) / passes)
+            .collect(),
+    );
+    let assign = median(
+        fits.iter()
+            .map(|(_, f)| f.assign_seconds / passes)
+            .collect(),
+    );
+    format!(
+        "| {} | {} | {:.3} ms | {:.3} ms | {:.3} ms | {:.1} |",
+        w.name,
+        passes,
+        whole * 1e3,
+        per_pass * 1e3,
+        assign * 1e3,
+        w.distance_flops_per_pass() / assign / 1e9
+    )
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
