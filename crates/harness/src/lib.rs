@@ -12,6 +12,8 @@
 
 pub mod check;
 pub mod cli;
+pub mod profile;
+pub mod report;
 pub mod run;
 pub mod stages;
 pub mod workloads;

@@ -79,6 +79,36 @@ pub fn timed_fit(
     })
 }
 
+/// What a stage's fits produce apart from their wall time: the first fit's labels and
+/// iterations, and the median seconds per fit in assignment and in update.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    pub labels: Vec<u32>,
+    pub iterations: usize,
+    pub assign_seconds: f64,
+    pub update_seconds: f64,
+}
+
+/// Fits `fits` times (at least once) and summarises them as an [`Outcome`].
+pub fn outcome(
+    stage: &dyn Stage,
+    points: Points<'_>,
+    params: &FitParams,
+    fits: usize,
+) -> Result<Outcome> {
+    let runs = (0..fits.max(1))
+        .map(|_| stage.fit(points, params))
+        .collect::<Result<Vec<Fit>, _>>()?;
+    let median =
+        |f: fn(&Fit) -> f64| Timing::from_samples(runs.iter().map(f).collect()).median_seconds;
+    Ok(Outcome {
+        assign_seconds: median(|f| f.assign_seconds),
+        update_seconds: median(|f| f.update_seconds),
+        iterations: runs[0].iterations,
+        labels: runs.into_iter().next().expect("at least one fit").labels,
+    })
+}
+
 /// The JSON record `ladder fit --out` writes.
 #[derive(Debug, Clone, Serialize)]
 pub struct FitRecord {

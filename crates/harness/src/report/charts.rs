@@ -1,0 +1,208 @@
+//! The charts, drawn with plotters as SVG: time per stage (log scale, with the
+//! confidence interval), the speedup ladder, and the assignment/update split.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Result, anyhow};
+use plotters::prelude::*;
+
+use super::{Exporter, Report, Row, RowKind};
+
+const SIZE: (u32, u32) = (900, 480);
+const RUNG: RGBColor = RGBColor(0x2b, 0x6c, 0xb0);
+const EXISTING: RGBColor = RGBColor(0x9a, 0x9a, 0x9a);
+const MISMATCH: RGBColor = RGBColor(0xc0, 0x39, 0x2b);
+const UPDATE: RGBColor = RGBColor(0xe6, 0x9f, 0x00);
+
+fn color(r: &Row) -> RGBColor {
+    match (r.labels_match, r.kind) {
+        (false, _) => MISMATCH,
+        (true, RowKind::Existing) => EXISTING,
+        (true, RowKind::Rung) => RUNG,
+    }
+}
+
+fn err(e: impl std::fmt::Display) -> anyhow::Error {
+    anyhow!("drawing a chart: {e}")
+}
+
+/// A bar per row on a log scale: `value(row)` with optional whiskers `(low, high)`.
+fn log_bars(
+    path: &Path,
+    report: &Report,
+    caption: &str,
+    y_desc: &str,
+    value: impl Fn(&Row) -> f64,
+    whiskers: impl Fn(&Row) -> Option<(f64, f64)>,
+) -> Result<()> {
+    let rows = &report.rows;
+    let values: Vec<f64> = rows.iter().map(&value).collect();
+    let lows = rows
+        .iter()
+        .zip(&values)
+        .map(|(r, &v)| whiskers(r).map_or(v, |w| w.0));
+    let highs = rows
+        .iter()
+        .zip(&values)
+        .map(|(r, &v)| whiskers(r).map_or(v, |w| w.1));
+    let lo = lows.fold(f64::INFINITY, f64::min) / 3.0;
+    let hi = highs.fold(0.0, f64::max) * 3.0;
+
+    let root = SVGBackend::new(path, SIZE).into_drawing_area();
+    root.fill(&WHITE).map_err(err)?;
+    let n = rows.len();
+    let mut chart = ChartBuilder::on(&root)
+        .caption(caption, ("sans-serif", 22))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(80)
+        .build_cartesian_2d(-0.5f64..n as f64 - 0.5, (lo..hi).log_scale())
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .x_labels(n)
+        .x_label_formatter(&|x| {
+            let i = x.round();
+            if (x - i).abs() < 1e-9 && i >= 0.0 && (i as usize) < n {
+                rows[i as usize].name.clone()
+            } else {
+                String::new()
+            }
+        })
+        .y_desc(y_desc)
+        .draw()
+        .map_err(err)?;
+    for (i, (r, &v)) in rows.iter().zip(&values).enumerate() {
+        let x = i as f64;
+        chart
+            .draw_series(std::iter::once(Rectangle::new(
+                [(x - 0.35, lo), (x + 0.35, v)],
+                color(r).filled(),
+            )))
+            .map_err(err)?;
+        if let Some((a, b)) = whiskers(r) {
+            chart
+                .draw_series(std::iter::once(PathElement::new(
+                    vec![(x, a), (x, b)],
+                    BLACK.stroke_width(2),
+                )))
+                .map_err(err)?;
+        }
+    }
+    root.present().map_err(err)?;
+    Ok(())
+}
+
+/// `time.svg`: median seconds per whole fit, log scale, 95 % CI whiskers.
+pub struct TimeChart;
+
+impl Exporter for TimeChart {
+    fn export(&self, report: &Report, dir: &Path) -> Result<Vec<PathBuf>> {
+        let path = dir.join("time.svg");
+        log_bars(
+            &path,
+            report,
+            "Time per whole fit (median, 95 % CI; log scale)",
+            "seconds",
+            |r| r.timing.median_seconds,
+            |r| Some((r.timing.ci_low_seconds, r.timing.ci_high_seconds)),
+        )?;
+        Ok(vec![path])
+    }
+}
+
+/// `speedup.svg`: the speedup ladder, each row over naive, log scale.
+pub struct SpeedupChart;
+
+impl Exporter for SpeedupChart {
+    fn export(&self, report: &Report, dir: &Path) -> Result<Vec<PathBuf>> {
+        let path = dir.join("speedup.svg");
+        log_bars(
+            &path,
+            report,
+            "The speedup ladder: times faster than naive (log scale)",
+            "× naive",
+            |r| r.speedup_vs_naive,
+            |_| None,
+        )?;
+        Ok(vec![path])
+    }
+}
+
+/// `split.svg`: where a fit's time goes, assignment vs update, as stacked percentages.
+pub struct SplitChart;
+
+impl Exporter for SplitChart {
+    fn export(&self, report: &Report, dir: &Path) -> Result<Vec<PathBuf>> {
+        let path = dir.join("split.svg");
+        let rows: Vec<&Row> = report
+            .rows
+            .iter()
+            .filter(|r| r.assign_share.is_some())
+            .collect();
+        let n = rows.len().max(1);
+        let root = SVGBackend::new(&path, SIZE).into_drawing_area();
+        root.fill(&WHITE).map_err(err)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(
+                "Where the time goes: assignment (blue) vs update (orange)",
+                ("sans-serif", 22),
+            )
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(60)
+            .build_cartesian_2d(-0.5f64..n as f64 - 0.5, 0f64..100f64)
+            .map_err(err)?;
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .x_labels(n)
+            .x_label_formatter(&|x| {
+                let i = x.round();
+                if (x - i).abs() < 1e-9 && i >= 0.0 && (i as usize) < rows.len() {
+                    rows[i as usize].name.clone()
+                } else {
+                    String::new()
+                }
+            })
+            .y_desc("% of assignment + update")
+            .draw()
+            .map_err(err)?;
+        for (i, r) in rows.iter().enumerate() {
+            let (x, share) = (i as f64, 100.0 * r.assign_share.unwrap_or(0.0));
+            chart
+                .draw_series([
+                    Rectangle::new([(x - 0.35, 0.0), (x + 0.35, share)], RUNG.filled()),
+                    Rectangle::new([(x - 0.35, share), (x + 0.35, 100.0)], UPDATE.filled()),
+                ])
+                .map_err(err)?;
+        }
+        root.present().map_err(err)?;
+        drop(chart);
+        drop(root);
+        Ok(vec![path])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::tests::sample_report;
+
+    #[test]
+    fn every_chart_is_an_svg_naming_the_stages() {
+        let dir = tempfile::tempdir().unwrap();
+        let report = sample_report();
+        for exporter in [&TimeChart as &dyn Exporter, &SpeedupChart, &SplitChart] {
+            for path in exporter.export(&report, dir.path()).unwrap() {
+                let svg = std::fs::read_to_string(&path).unwrap();
+                assert!(
+                    svg.starts_with("<svg") || svg.starts_with("<?xml"),
+                    "{path:?}"
+                );
+                assert!(svg.contains("naive") && svg.contains("fast"), "{path:?}");
+            }
+        }
+    }
+}

@@ -1,0 +1,167 @@
+//! `index.html`: the table, the charts and the flamegraphs on one page, with links to
+//! the other files and to criterion's own report. A small script checks that every
+//! image loaded and says so on the page (`#load-check`), which the browser test reads.
+
+use std::fmt::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+
+use super::markdown::{HEADERS, cells};
+use super::{Exporter, Report, RowKind, WIDE_SPREAD};
+
+pub struct Html;
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}\
+table{border-collapse:collapse;margin:1em 0}th,td{border:1px solid #ccc;padding:.35em .6em;text-align:right}\
+th:first-child,td:first-child{text-align:left}tr.mismatch td{background:#fbe3e0}tr.existing td{color:#555;font-style:italic}\
+img.chart{max-width:100%;border:1px solid #eee;margin:.5em 0}figure{margin:1em 0}\
+.flames{display:grid;grid-template-columns:repeat(auto-fill,minmax(320px,1fr));gap:1em}\
+.flames img{width:100%;height:160px;object-fit:cover;object-position:left bottom;border:1px solid #ddd}\
+.warn{color:#a15c00}code{background:#f4f4f4;padding:0 .2em}";
+
+const LOAD_CHECK: &str = "<script>window.addEventListener('load',function(){\
+var imgs=[].slice.call(document.images);var ok=imgs.filter(function(i){return i.complete&&i.naturalWidth>0;});\
+var bad=imgs.filter(function(i){return !(i.complete&&i.naturalWidth>0);}).map(function(i){return i.getAttribute('src');});\
+var el=document.getElementById('load-check');el.dataset.loaded=ok.length;el.dataset.total=imgs.length;\
+el.textContent=ok.length===imgs.length?'All '+imgs.length+' images loaded.':'Missing images: '+bad.join(', ');});</script>";
+
+impl Exporter for Html {
+    fn export(&self, report: &Report, dir: &Path) -> Result<Vec<PathBuf>> {
+        let w = &report.workload;
+        let m = &report.machine;
+        let mut s = String::new();
+        let _ = write!(
+            s,
+            "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+             <title>kmeans-ladder speedup report</title><style>{STYLE}</style></head><body>\
+             <h1>kmeans-ladder: the speedup report</h1>\
+             <p>Workload: {} — {} points × {} features, k = {}, init {}.</p>\
+             <p>Measured on {} ({} logical cores, {} threads; {}; {}), commit <code>{}</code>, {}. Mode: {}.</p>",
+            esc(&w.description),
+            w.n,
+            w.d,
+            w.k,
+            esc(&w.init),
+            esc(&m.cpu),
+            m.logical_cores,
+            m.threads,
+            esc(&m.os),
+            esc(&m.rustc),
+            esc(&m.commit),
+            esc(&m.date),
+            esc(&report.mode)
+        );
+        if let Some(best) = report.fastest_rung() {
+            let _ = write!(
+                s,
+                "<p>The fastest rung, <b>{}</b>, fits the seed workload {:.0}× faster than the naive reference.</p>",
+                esc(&best.name),
+                best.speedup_vs_naive
+            );
+        }
+        s += "<h2 id=\"table\">The speedup table</h2><table id=\"speedup\"><thead><tr>";
+        for h in HEADERS {
+            let _ = write!(s, "<th>{}</th>", esc(h));
+        }
+        s += "</tr></thead><tbody>";
+        for r in &report.rows {
+            let class = match (r.labels_match, r.kind) {
+                (false, _) => " class=\"mismatch\"",
+                (true, RowKind::Existing) => " class=\"existing\"",
+                _ => "",
+            };
+            let _ = write!(s, "<tr{class} title=\"{}\">", esc(&r.summary));
+            for c in cells(r) {
+                let _ = write!(s, "<td>{}</td>", esc(&c));
+            }
+            s += "</tr>";
+        }
+        let _ = write!(
+            s,
+            "</tbody></table><p>Each time is one whole fit: the median with its 95 % confidence \
+             interval ({}). <span class=\"warn\">⚠</span> marks an interval wider than {:.0} % of \
+             the median. Every stage's labels are compared with <code>naive</code>'s before timing; \
+             a row that disagrees is shown in red.</p>",
+            esc(report.rows.first().map_or("", |r| r.timing.source.as_str())),
+            100.0 * WIDE_SPREAD
+        );
+        for r in report.rows.iter().filter(|r| r.kind == RowKind::Existing) {
+            let _ = write!(s, "<p><i>{}</i>: {}</p>", esc(&r.name), esc(&r.summary));
+        }
+        s += "<h2 id=\"charts\">Charts</h2>";
+        for (file, alt) in [
+            ("time.svg", "time per stage, log scale"),
+            ("speedup.svg", "the speedup ladder"),
+            ("split.svg", "assignment vs update"),
+        ] {
+            let _ = write!(
+                s,
+                "<figure><img class=\"chart\" src=\"{file}\" alt=\"{alt}\"></figure>"
+            );
+        }
+        s += "<h2 id=\"flamegraphs\">Flamegraphs</h2><p>One per stage, profiled in a pass \
+              separate from the timed samples. Click one to open it; in the full view, click a \
+              frame to zoom and use Ctrl-F to search.</p><div class=\"flames\">";
+        for r in report.rows.iter().filter(|r| r.flamegraph.is_some()) {
+            let f = esc(r.flamegraph.as_deref().unwrap_or_default());
+            let _ = write!(
+                s,
+                "<figure><a class=\"flamegraph\" href=\"{f}\"><img src=\"{f}\" alt=\"flamegraph of {0}\"></a>\
+                 <figcaption>{0}</figcaption></figure>",
+                esc(&r.name)
+            );
+        }
+        s += "</div><h2>Files</h2><ul><li><a href=\"speedup.md\">speedup.md</a> — the table as markdown</li>\
+              <li><a href=\"results.json\">results.json</a> — every figure, with the machine (schema version ";
+        let _ = write!(s, "{})</li>", report.schema_version);
+        if let Some(c) = &report.criterion_report {
+            let _ = write!(
+                s,
+                "<li><a id=\"criterion\" href=\"{}\">criterion's report</a> — every sample, distributions, comparisons with saved baselines</li>",
+                esc(c)
+            );
+        }
+        let _ = write!(
+            s,
+            "</ul><p id=\"load-check\">Checking images…</p>{LOAD_CHECK}</body></html>\n"
+        );
+        let path = dir.join("index.html");
+        std::fs::write(&path, s)?;
+        Ok(vec![path])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::tests::sample_report;
+
+    #[test]
+    fn shows_the_table_charts_and_flamegraph_links() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut report = sample_report();
+        report.rows[0].flamegraph = Some("flamegraphs/naive.svg".into());
+        report.criterion_report = Some("../target/criterion/report/index.html".into());
+        Html.export(&report, dir.path()).unwrap();
+        let page = std::fs::read_to_string(dir.path().join("index.html")).unwrap();
+        for want in [
+            "<table id=\"speedup\">",
+            "src=\"time.svg\"",
+            "src=\"speedup.svg\"",
+            "src=\"split.svg\"",
+            "href=\"flamegraphs/naive.svg\"",
+            "class=\"mismatch\"",
+            "id=\"criterion\"",
+        ] {
+            assert!(page.contains(want), "{want}");
+        }
+    }
+}

@@ -1,0 +1,127 @@
+//! `speedup.md`: the seed's speedup table, with where each figure came from.
+
+use std::fmt::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+
+use super::{Exporter, Report, Row, RowKind, WIDE_SPREAD, fmt_seconds};
+
+pub struct Markdown;
+
+impl Markdown {
+    /// The table alone, as `cargo bench` prints it.
+    pub fn table(report: &Report) -> String {
+        let mut s = format!(
+            "| {} |\n|---|---:|---:|---:|---:|:---:|---:|\n",
+            HEADERS.join(" | ")
+        );
+        for r in &report.rows {
+            let _ = writeln!(s, "| {} |", cells(r).join(" | "));
+        }
+        s
+    }
+}
+
+/// The table's column headers; [`cells`] gives a row's values in the same order.
+pub(super) const HEADERS: [&str; 7] = [
+    "stage",
+    "median (95 % CI)",
+    "vs naive",
+    "vs previous",
+    "iterations",
+    "labels match naive",
+    "assign / update",
+];
+
+/// One row's cells, as text (the HTML page shows the same).
+pub(super) fn cells(r: &Row) -> [String; 7] {
+    let t = &r.timing;
+    let spread = if r.wide_spread { " ⚠ wide" } else { "" };
+    [
+        match r.kind {
+            RowKind::Rung => r.name.clone(),
+            RowKind::Existing => format!("{} (existing)", r.name),
+        },
+        format!(
+            "{} ({} – {}){spread}",
+            fmt_seconds(t.median_seconds),
+            fmt_seconds(t.ci_low_seconds),
+            fmt_seconds(t.ci_high_seconds)
+        ),
+        format!("{:.1}×", r.speedup_vs_naive),
+        r.speedup_vs_previous
+            .map_or("—".to_string(), |x| format!("{x:.2}×")),
+        match (r.iterations, r.iterations_match) {
+            (Some(i), Some(false)) => format!("{i} (naive differs)"),
+            (Some(i), _) => i.to_string(),
+            (None, _) => "n/a".into(),
+        },
+        if r.labels_match {
+            "yes".to_string()
+        } else {
+            format!("NO ({} differ)", r.labels_differing)
+        },
+        match r.assign_share {
+            Some(share) => format!("{:.0} % / {:.0} %", 100.0 * share, 100.0 * (1.0 - share)),
+            None => "n/a".into(),
+        },
+    ]
+}
+
+impl Exporter for Markdown {
+    fn export(&self, report: &Report, dir: &Path) -> Result<Vec<PathBuf>> {
+        let w = &report.workload;
+        let mut s = format!(
+            "# kmeans-ladder: the speedup table\n\n\
+             Workload: {} ({} points × {} features, k = {}, init {}).\n\n\
+             Machine: {}.\n\nMode: {}.\n\n",
+            w.description,
+            w.n,
+            w.d,
+            w.k,
+            w.init,
+            report.machine.describe(),
+            report.mode
+        );
+        s += &Markdown::table(report);
+        s += "\nEach time is one whole fit: the median of the run's samples with its 95 % \
+              confidence interval";
+        if let Some(source) = report.rows.first().map(|r| &r.timing.source) {
+            let _ = write!(s, " ({source})");
+        }
+        let _ = write!(
+            s,
+            ". ⚠ marks an interval wider than {:.0} % of the median: \
+             the machine was noisy, compare with care.\n",
+            100.0 * WIDE_SPREAD
+        );
+        s += "\"labels match naive\" compares every point's label with the `naive` reference \
+              before timing; a stage that disagrees is marked, not hidden. \
+              \"assign / update\" is the share of a fit spent in each step \
+              (the seed's line profile).\n";
+        for r in report.rows.iter().filter(|r| r.kind == RowKind::Existing) {
+            let _ = write!(s, "\n*{}*: {}\n", r.name, r.summary);
+        }
+        let path = dir.join("speedup.md");
+        std::fs::write(&path, s)?;
+        Ok(vec![path])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::tests::sample_report;
+
+    #[test]
+    fn marks_mismatches_spread_and_existing_rows() {
+        let table = Markdown::table(&sample_report());
+        assert!(table.contains("| naive | 10.000 ms"), "{table}");
+        assert!(table.contains("NO (1 differ)"), "{table}");
+        assert!(table.contains("linfa (existing)"), "{table}");
+        assert!(table.contains("⚠ wide"), "{table}");
+        assert!(table.contains("75 % / 25 %"), "{table}");
+        assert!(table.contains("10.0×"), "{table}");
+    }
+}

@@ -1,0 +1,291 @@
+//! The speedup report: first the data ([`Report`], one plain serde struct, every figure
+//! measured in the run that made it), then the exporters that render it — markdown,
+//! JSON, charts, HTML — each small and behind one trait, [`Exporter`].
+//!
+//! Relative figures (speedups, the assignment share, the spread warning) are computed
+//! here, once, from the measurements; exporters only render.
+
+mod charts;
+pub mod criterion;
+mod html;
+mod json;
+mod machine;
+mod markdown;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
+
+pub use charts::{SpeedupChart, SplitChart, TimeChart};
+pub use html::Html;
+pub use json::Json;
+pub use machine::Machine;
+pub use markdown::Markdown;
+
+/// Bumped whenever a field of [`Report`] changes meaning or disappears.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// A spread (confidence interval width over the median) above this is flagged.
+pub const WIDE_SPREAD: f64 = 0.10;
+
+/// Is a row one of our rungs, or an existing implementation measured for comparison?
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RowKind {
+    Rung,
+    Existing,
+}
+
+/// How long one whole fit took: a median with its 95 % confidence interval.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Timing {
+    pub median_seconds: f64,
+    pub ci_low_seconds: f64,
+    pub ci_high_seconds: f64,
+    /// Samples the estimate rests on.
+    pub samples: usize,
+    /// Where the figure comes from, e.g. "criterion (bootstrap 95 % CI of the median)".
+    pub source: String,
+}
+
+/// What one stage measured in a run: the input of [`Report::new`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Measurement {
+    pub name: String,
+    pub summary: String,
+    pub kind: RowKind,
+    pub timing: Timing,
+    /// Assignment passes; `None` when the implementation does not say.
+    pub iterations: Option<usize>,
+    pub labels: Vec<u32>,
+    /// Median seconds per fit in assignment and in update; `None` when not split.
+    pub split: Option<(f64, f64)>,
+    /// The flamegraph, relative to the report directory.
+    pub flamegraph: Option<String>,
+}
+
+/// One row of the speedup table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Row {
+    pub name: String,
+    pub summary: String,
+    pub kind: RowKind,
+    pub timing: Timing,
+    /// Naive's median over this row's.
+    pub speedup_vs_naive: f64,
+    /// The previous row's median over this row's (`None` for the first row).
+    pub speedup_vs_previous: Option<f64>,
+    pub iterations: Option<usize>,
+    /// Same labels as `naive` for every point.
+    pub labels_match: bool,
+    pub labels_differing: usize,
+    pub iterations_match: Option<bool>,
+    pub assign_seconds: Option<f64>,
+    pub update_seconds: Option<f64>,
+    /// Assignment's share of assignment + update.
+    pub assign_share: Option<f64>,
+    /// The CI is wider than [`WIDE_SPREAD`] of the median.
+    pub wide_spread: bool,
+    pub flamegraph: Option<String>,
+}
+
+/// The workload every row was measured on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WorkloadInfo {
+    pub description: String,
+    pub n: usize,
+    pub d: usize,
+    pub k: usize,
+    pub init: String,
+}
+
+/// Everything a report shows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    pub schema_version: u32,
+    pub machine: Machine,
+    pub workload: WorkloadInfo,
+    /// "full" or "quick" (few samples).
+    pub mode: String,
+    pub rows: Vec<Row>,
+    /// Where criterion's own report is, relative to the report directory, if any.
+    pub criterion_report: Option<String>,
+}
+
+impl Report {
+    /// Builds the table from measurements in ladder order; the first must be `naive`,
+    /// the reference every other row is compared with.
+    pub fn new(
+        machine: Machine,
+        workload: WorkloadInfo,
+        mode: &str,
+        measurements: Vec<Measurement>,
+        criterion_report: Option<String>,
+    ) -> Result<Self> {
+        let reference = measurements
+            .first()
+            .filter(|m| m.name == "naive")
+            .context("the first measurement must be the naive reference")?
+            .clone();
+        let mut rows: Vec<Row> = Vec::with_capacity(measurements.len());
+        for m in measurements {
+            let median = m.timing.median_seconds;
+            let labels_differing = if m.labels.len() == reference.labels.len() {
+                m.labels
+                    .iter()
+                    .zip(&reference.labels)
+                    .filter(|(a, b)| a != b)
+                    .count()
+            } else {
+                reference.labels.len().max(m.labels.len())
+            };
+            let spread = (m.timing.ci_high_seconds - m.timing.ci_low_seconds) / median;
+            rows.push(Row {
+                speedup_vs_naive: reference.timing.median_seconds / median,
+                speedup_vs_previous: rows.last().map(|p| p.timing.median_seconds / median),
+                labels_match: labels_differing == 0,
+                labels_differing,
+                iterations_match: m.iterations.zip(reference.iterations).map(|(a, b)| a == b),
+                iterations: m.iterations,
+                assign_seconds: m.split.map(|s| s.0),
+                update_seconds: m.split.map(|s| s.1),
+                assign_share: m.split.map(|(a, u)| a / (a + u)),
+                wide_spread: spread > WIDE_SPREAD,
+                name: m.name,
+                summary: m.summary,
+                kind: m.kind,
+                timing: m.timing,
+                flamegraph: m.flamegraph,
+            });
+        }
+        Ok(Self {
+            schema_version: SCHEMA_VERSION,
+            machine,
+            workload,
+            mode: mode.to_string(),
+            rows,
+            criterion_report,
+        })
+    }
+
+    /// The fastest rung (not an existing implementation) whose work matches naive's.
+    pub fn fastest_rung(&self) -> Option<&Row> {
+        self.rows
+            .iter()
+            .filter(|r| r.kind == RowKind::Rung && r.labels_match)
+            .min_by(|a, b| a.timing.median_seconds.total_cmp(&b.timing.median_seconds))
+    }
+}
+
+/// One output format. Each writes its files into the report directory and returns
+/// their paths.
+pub trait Exporter {
+    fn export(&self, report: &Report, dir: &Path) -> Result<Vec<PathBuf>>;
+}
+
+/// Every exporter, the HTML page last (it shows the others' files).
+pub fn exporters() -> Vec<Box<dyn Exporter>> {
+    vec![
+        Box::new(Markdown),
+        Box::new(Json),
+        Box::new(TimeChart),
+        Box::new(SpeedupChart),
+        Box::new(SplitChart),
+        Box::new(Html),
+    ]
+}
+
+/// Writes the whole report into `dir`.
+pub fn write_all(report: &Report, dir: &Path) -> Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(dir).with_context(|| dir.display().to_string())?;
+    let mut written = Vec::new();
+    for exporter in exporters() {
+        written.extend(exporter.export(report, dir)?);
+    }
+    Ok(written)
+}
+
+/// Seconds in a readable unit (shared by the exporters).
+pub(crate) fn fmt_seconds(s: f64) -> String {
+    crate::run::seconds(s)
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    pub fn measurement(name: &str, median: f64, labels: Vec<u32>) -> Measurement {
+        Measurement {
+            name: name.into(),
+            summary: format!("{name} summary"),
+            kind: RowKind::Rung,
+            timing: Timing {
+                median_seconds: median,
+                ci_low_seconds: median * 0.99,
+                ci_high_seconds: median * 1.01,
+                samples: 10,
+                source: "test".into(),
+            },
+            iterations: Some(3),
+            labels,
+            split: Some((median * 0.75, median * 0.25)),
+            flamegraph: None,
+        }
+    }
+
+    pub fn sample_report() -> Report {
+        let mut slow_existing = measurement("linfa", 0.002, vec![0, 1, 1]);
+        slow_existing.kind = RowKind::Existing;
+        slow_existing.iterations = None;
+        slow_existing.timing.ci_high_seconds = 0.003;
+        Report::new(
+            Machine::unknown(),
+            WorkloadInfo {
+                description: "test".into(),
+                n: 3,
+                d: 1,
+                k: 2,
+                init: "last-k".into(),
+            },
+            "quick",
+            vec![
+                measurement("naive", 0.010, vec![0, 1, 1]),
+                measurement("fast", 0.001, vec![0, 1, 0]),
+                slow_existing,
+            ],
+            None,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn relative_figures_are_computed_once_from_the_measurements() {
+        let r = sample_report();
+        assert_eq!(r.rows[0].speedup_vs_naive, 1.0);
+        assert_eq!(r.rows[0].speedup_vs_previous, None);
+        assert!((r.rows[1].speedup_vs_naive - 10.0).abs() < 1e-12);
+        assert!((r.rows[2].speedup_vs_previous.unwrap() - 0.5).abs() < 1e-12);
+        assert!(!r.rows[1].labels_match);
+        assert_eq!(r.rows[1].labels_differing, 1);
+        assert!(r.rows[2].labels_match);
+        assert_eq!(r.rows[2].iterations_match, None);
+        assert!(r.rows[2].wide_spread);
+        assert!(!r.rows[0].wide_spread);
+        assert_eq!(r.rows[0].assign_share, Some(0.75));
+        // "fast" does different work, so the fastest rung that matches is naive.
+        assert_eq!(r.fastest_rung().unwrap().name, "naive");
+    }
+
+    #[test]
+    fn the_reference_must_come_first() {
+        let err = Report::new(
+            Machine::unknown(),
+            sample_report().workload,
+            "quick",
+            vec![measurement("fast", 1.0, vec![])],
+            None,
+        );
+        assert!(err.is_err());
+    }
+}
