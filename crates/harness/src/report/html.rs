@@ -129,9 +129,9 @@ impl Exporter for Html {
                 esc(c)
             );
         }
-        let _ = write!(
+        let _ = writeln!(
             s,
-            "</ul><p id=\"load-check\">Checking images…</p>{LOAD_CHECK}</body></html>\n"
+            "</ul><p id=\"load-check\">Checking images…</p>{LOAD_CHECK}</body></html>"
         );
         let path = dir.join("index.html");
         std::fs::write(&path, s)?;

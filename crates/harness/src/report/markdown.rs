@@ -90,10 +90,10 @@ impl Exporter for Markdown {
         if let Some(source) = report.rows.first().map(|r| &r.timing.source) {
             let _ = write!(s, " ({source})");
         }
-        let _ = write!(
+        let _ = writeln!(
             s,
             ". ⚠ marks an interval wider than {:.0} % of the median: \
-             the machine was noisy, compare with care.\n",
+             the machine was noisy, compare with care.",
             100.0 * WIDE_SPREAD
         );
         s += "\"labels match naive\" compares every point's label with the `naive` reference \
