@@ -22,6 +22,8 @@ fn median(mut v: Vec<f64>) -> f64 {
 
 fn bench(c: &mut Criterion) {
     let stage = stages::find("parallel").expect("the parallel stage is registered");
+    // `cargo test --benches` runs each benchmark once (criterion's test mode): no table.
+    let measuring = std::env::args().any(|a| a == "--bench");
     let mut rows = Vec::new();
 
     let seed = Workload::SEED;
@@ -32,7 +34,9 @@ fn bench(c: &mut Criterion) {
         b.iter(|| stage.fit(black_box(points.view()), &params).unwrap())
     });
     group.finish();
-    rows.push(summary(stage, &seed, points.view()));
+    if measuring {
+        rows.push(summary(stage, &seed, points.view()));
+    }
 
     let mut group = c.benchmark_group("parallel-grid");
     group.sample_size(10).warm_up_time(Duration::from_secs(1));
@@ -46,9 +50,14 @@ fn bench(c: &mut Criterion) {
         group.bench_with_input(BenchmarkId::from_parameter(w.name), &points, |b, points| {
             b.iter(|| stage.fit(black_box(points.view()), &params).unwrap())
         });
-        rows.push(summary(stage, &w, points.view()));
+        if measuring {
+            rows.push(summary(stage, &w, points.view()));
+        }
     }
     group.finish();
+    if !measuring {
+        return;
+    }
 
     println!(
         "\nparallel stage, {} threads (median of 5 fits):",

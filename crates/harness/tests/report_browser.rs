@@ -1,0 +1,155 @@
+//! The HTML report in a real browser: a report is measured (wall-clock fits of every
+//! stage on the seed workload, real pprof flamegraphs), written, and opened in headless
+//! Chromium, which must show the table, every chart and every flamegraph.
+//!
+//! Needs Debian's `chromium` (`.ci/run` installs it). Without it the test says so and
+//! passes, unless `LADDER_REQUIRE_BROWSER=1` (CI sets it).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use ladder_harness::report::{self, Machine, Measurement, Report, RowKind, Timing, WorkloadInfo};
+use ladder_harness::run::{outcome, timed_fit};
+use ladder_harness::workloads::Workload;
+use ladder_harness::{profile, stages};
+
+fn chromium() -> Option<PathBuf> {
+    let candidates = [
+        std::env::var("LADDER_CHROMIUM").ok(),
+        Some("chromium".into()),
+        Some("chromium-browser".into()),
+    ];
+    let found = candidates
+        .into_iter()
+        .flatten()
+        .map(PathBuf::from)
+        .find(|c| {
+            Command::new(c)
+                .arg("--version")
+                .output()
+                .is_ok_and(|o| o.status.success())
+        });
+    if found.is_none() {
+        assert!(
+            std::env::var_os("LADDER_REQUIRE_BROWSER").is_none(),
+            "LADDER_REQUIRE_BROWSER is set but no chromium was found; apt-get install chromium"
+        );
+        eprintln!("skipped: chromium is not installed");
+    }
+    found
+}
+
+/// A real, quick report of every stage in `dir`.
+fn measure_report(dir: &Path) -> Report {
+    let w = Workload::SEED;
+    let matrix = w.points();
+    let (points, params) = (matrix.view(), w.params());
+    let measurements = stages::all()
+        .iter()
+        .map(|stage| {
+            let timed = timed_fit(*stage, points, &params, 5)
+                .unwrap()
+                .timing
+                .unwrap();
+            let o = outcome(*stage, points, &params, 3).unwrap();
+            let file = format!("flamegraphs/{}.svg", stage.name());
+            profile::flamegraph(
+                *stage,
+                points,
+                &params,
+                Duration::from_millis(100),
+                &dir.join(&file),
+            )
+            .unwrap();
+            Measurement {
+                name: stage.name().into(),
+                summary: stage.summary().into(),
+                kind: RowKind::Rung,
+                timing: Timing {
+                    median_seconds: timed.median_seconds,
+                    ci_low_seconds: timed.min_seconds,
+                    ci_high_seconds: timed.max_seconds,
+                    samples: timed.repeat,
+                    source: "wall clock: 5 fits, min–max".into(),
+                },
+                iterations: Some(o.iterations),
+                labels: o.labels,
+                split: Some((o.assign_seconds, o.update_seconds)),
+                flamegraph: Some(file),
+            }
+        })
+        .collect();
+    let workload = WorkloadInfo {
+        description: "the seed run".into(),
+        n: w.n,
+        d: w.d,
+        k: w.k,
+        init: "last-k".into(),
+    };
+    Report::new(Machine::detect(), workload, "test", measurements, None).unwrap()
+}
+
+#[test]
+fn the_report_page_loads_in_chromium() {
+    let Some(chromium) = chromium() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let report = measure_report(dir.path());
+    report::write_all(&report, dir.path()).unwrap();
+    let profile_dir = tempfile::tempdir().unwrap();
+    let page = format!("file://{}", dir.path().join("index.html").display());
+    let out = Command::new(&chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--allow-file-access-from-files",
+            "--virtual-time-budget=10000",
+            "--dump-dom",
+        ])
+        .arg(format!("--user-data-dir={}", profile_dir.path().display()))
+        .arg(&page)
+        .output()
+        .unwrap();
+    let dom = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "chromium failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // The table, with every stage.
+    assert!(dom.contains("<table id=\"speedup\">"), "no table in {dom}");
+    for stage in stages::all() {
+        assert!(
+            dom.contains(&format!("<td>{}</td>", stage.name())),
+            "{} missing from the table",
+            stage.name()
+        );
+        let link = format!("href=\"flamegraphs/{}.svg\"", stage.name());
+        assert!(
+            dom.contains(&link),
+            "no flamegraph link for {}",
+            stage.name()
+        );
+    }
+    // Every image — 3 charts and one flamegraph per stage — loaded in the browser.
+    let images = 3 + stages::all().len();
+    let loaded = format!("All {images} images loaded.");
+    assert!(
+        dom.contains(&loaded),
+        "the page says: {}",
+        dom.split("id=\"load-check\"").nth(1).unwrap_or("nothing")
+    );
+    // And the flamegraphs name the stage code, not <unknown>.
+    let flame = std::fs::read_to_string(dir.path().join("flamegraphs/naive.svg")).unwrap();
+    assert!(
+        flame.contains("find_labels"),
+        "naive's flamegraph does not show find_labels"
+    );
+}
