@@ -199,6 +199,110 @@ fn read_csv(path: &Path) -> Result<Matrix, IoError> {
     }
 }
 
+/// Where the rows of a float64, C-order, 2-D `.npy` file are: what a reader needs to
+/// read any rows without loading the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NpyLayout {
+    /// Byte offset of row 0.
+    pub data_offset: u64,
+    pub n: usize,
+    pub d: usize,
+}
+
+/// Reads the header of a `.npy` file of shape `(n, d)`, float64 little-endian, C order
+/// (what `numpy.save` writes for such an array), without reading the data.
+pub fn npy_layout(path: &Path) -> Result<NpyLayout, IoError> {
+    let mut file = File::open(path).map_err(|e| IoError::io(path, e))?;
+    let bad = |reason: &str| IoError::Npy {
+        path: path.into(),
+        reason: reason.into(),
+    };
+    let mut pre = [0u8; 10];
+    file.read_exact(&mut pre)
+        .map_err(|_| bad("the file is too short for a .npy header"))?;
+    if &pre[..6] != NPY_MAGIC {
+        return Err(bad("the file does not start with numpy's .npy header"));
+    }
+    let (header_len, prefix) = match pre[6] {
+        1 => (u16::from_le_bytes([pre[8], pre[9]]) as usize, 10),
+        2 | 3 => {
+            let mut more = [0u8; 2];
+            file.read_exact(&mut more)
+                .map_err(|_| bad("the file is truncated"))?;
+            (
+                u32::from_le_bytes([pre[8], pre[9], more[0], more[1]]) as usize,
+                12,
+            )
+        }
+        v => return Err(bad(&format!("unknown .npy version {v}"))),
+    };
+    let mut header = vec![0u8; header_len];
+    file.read_exact(&mut header)
+        .map_err(|_| bad("the file is truncated"))?;
+    let header = String::from_utf8_lossy(&header).replace(' ', "");
+    if !header.contains("'descr':'<f8'") {
+        return Err(bad(
+            "its dtype is not float64; convert with x.astype(numpy.float64)",
+        ));
+    }
+    if !header.contains("'fortran_order':False") {
+        return Err(bad(
+            "it is in Fortran order; save numpy.ascontiguousarray(x)",
+        ));
+    }
+    let shape = header
+        .split_once("'shape':(")
+        .and_then(|(_, rest)| rest.split_once(')'))
+        .map(|(shape, _)| shape)
+        .ok_or_else(|| bad("its header has no shape"))?;
+    let dims: Vec<usize> = shape
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .map(str::parse)
+        .collect::<Result<_, _>>()
+        .map_err(|_| bad("its shape is not a tuple of integers"))?;
+    let [n, d] = dims[..] else {
+        return Err(bad(&format!(
+            "it has {} dimensions; reshape 1-D data with x.reshape(-1, 1)",
+            dims.len()
+        )));
+    };
+    let layout = NpyLayout {
+        data_offset: (prefix + header_len) as u64,
+        n,
+        d,
+    };
+    let size = std::fs::metadata(path)
+        .map_err(|e| IoError::io(path, e))?
+        .len();
+    if size < layout.data_offset + (n * d * 8) as u64 {
+        return Err(bad("the file is truncated"));
+    }
+    if d == 0 {
+        return Err(bad("it has 0 columns"));
+    }
+    Ok(layout)
+}
+
+/// Reads `out.len() / d` rows starting at row `start` of a file described by `layout`.
+pub fn read_npy_rows(
+    file: &File,
+    path: &Path,
+    layout: &NpyLayout,
+    start: usize,
+    out: &mut [f64],
+) -> Result<(), IoError> {
+    use std::os::unix::fs::FileExt;
+    let mut bytes = vec![0u8; out.len() * 8];
+    let offset = layout.data_offset + (start * layout.d * 8) as u64;
+    file.read_exact_at(&mut bytes, offset)
+        .map_err(|e| IoError::io(path, e))?;
+    for (x, b) in out.iter_mut().zip(bytes.chunks_exact(8)) {
+        *x = f64::from_le_bytes(b.try_into().expect("8 bytes"));
+    }
+    Ok(())
+}
+
 /// Writes points as CSV when the path ends in `.csv`, else as `.npy`.
 pub fn write_points(path: &Path, points: &Matrix) -> Result<(), IoError> {
     match path.extension() {
@@ -274,6 +378,27 @@ mod tests {
         let m = Matrix::new(vec![0.1, -2.5e-300, 3.0, f64::MIN_POSITIVE, 5.0, 6.0], 2).unwrap();
         write_points_npy(&path, &m).unwrap();
         assert_eq!(read_points(&path).unwrap(), m);
+    }
+
+    #[test]
+    fn npy_layout_finds_the_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.npy");
+        let m = Matrix::new((0..12).map(f64::from).collect(), 3).unwrap();
+        write_points_npy(&path, &m).unwrap();
+        let layout = npy_layout(&path).unwrap();
+        assert_eq!((layout.n, layout.d), (4, 3));
+        let mut rows = [0.0; 6];
+        read_npy_rows(&File::open(&path).unwrap(), &path, &layout, 2, &mut rows).unwrap();
+        assert_eq!(rows, [6.0, 7.0, 8.0, 9.0, 10.0, 11.0]);
+        let labels = dir.path().join("l.npy");
+        write_labels_npy(&labels, &[1, 2]).unwrap();
+        assert!(
+            npy_layout(&labels)
+                .unwrap_err()
+                .to_string()
+                .contains("float64")
+        );
     }
 
     #[test]

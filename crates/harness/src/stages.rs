@@ -7,6 +7,7 @@ static STAGES: &[&dyn Stage] = &[
     &ladder_vectorized::Vectorized::new(),
     &ladder_spatial_tree::SpatialTree,
     &ladder_parallel::Parallel,
+    &ladder_distributed::Distributed::local(2),
 ];
 
 /// All stages, slowest rung first. Add a new rung here and the CLI, the benchmarks and

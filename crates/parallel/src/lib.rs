@@ -119,13 +119,7 @@ type UpdateTask<'a> = ((&'a mut [f64], &'a mut [u32]), (&'a [f64], &'a [u32]));
 
 struct ParallelSteps<'a> {
     points: Points<'a>,
-    /// `[group][feature][lane]`, the last group padded by repeating the last point.
-    groups: Vec<f64>,
-    /// `‖x‖²` of every point, `[group][lane]` (used by the dot-product kernel).
-    norms: Vec<f64>,
-    kernel: Kernel,
-    /// Whether the assignment uses the dot-product kernel (with exact re-checks).
-    dot: bool,
+    layout: Layout,
     parallel: bool,
     /// Points whose two nearest centers were too close for the dot-product kernel.
     tie_rechecks: u64,
@@ -137,11 +131,40 @@ struct ParallelSteps<'a> {
 impl<'a> ParallelSteps<'a> {
     fn new(points: Points<'a>, k: usize) -> Self {
         let (n, d) = (points.n(), points.d());
+        let blocks = n.div_ceil(BLOCK);
+        Self {
+            points,
+            layout: Layout::new(points),
+            tie_rechecks: 0,
+            parallel: n.saturating_mul(k).saturating_mul(d) >= PARALLEL_WORK && n > BLOCK,
+            partial_sums: vec![0.0; blocks * k * d],
+            partial_counts: vec![0; blocks * k],
+        }
+    }
+}
+
+/// Points laid out for the kernel — feature-major groups of [`LANES`], with their squared
+/// norms — and the kernel chosen for this CPU. `parallel` builds one per fit; other rungs
+/// (the distributed stage) build one per chunk of points.
+pub struct Layout {
+    /// `[group][feature][lane]`, the last group padded by repeating the last point.
+    groups: Vec<f64>,
+    /// `‖x‖²` of every point, `[group][lane]` (used by the dot-product kernel).
+    norms: Vec<f64>,
+    d: usize,
+    kernel: Kernel,
+    /// Whether the assignment uses the dot-product kernel (with exact re-checks).
+    dot: bool,
+}
+
+impl Layout {
+    pub fn new(points: Points<'_>) -> Self {
+        let (n, d) = (points.n(), points.d());
         let n_groups = n.div_ceil(LANES);
         let mut groups = vec![0.0; n_groups * d * LANES];
         for (g, group) in groups.chunks_exact_mut(d * LANES).enumerate() {
             for lane in 0..LANES {
-                let row = points.row((g * LANES + lane).min(n - 1));
+                let row = points.row((g * LANES + lane).min(n.saturating_sub(1)));
                 for (t, &x) in row.iter().enumerate() {
                     group[t * LANES + lane] = x;
                 }
@@ -159,18 +182,38 @@ impl<'a> ParallelSteps<'a> {
                 norm
             })
             .collect();
-        let blocks = n.div_ceil(BLOCK);
         let kernel = Kernel::detect();
         Self {
-            points,
             groups,
             norms,
+            d,
             kernel,
             dot: kernel.has_fma() && d >= DOT_MIN_DIMS,
-            tie_rechecks: 0,
-            parallel: n.saturating_mul(k).saturating_mul(d) >= PARALLEL_WORK && n > BLOCK,
-            partial_sums: vec![0.0; blocks * k * d],
-            partial_counts: vec![0; blocks * k],
+        }
+    }
+
+    /// Labels every point (`rows` are the same points, row-major) with its nearest of
+    /// `centers`, on this thread; returns how many points needed an exact re-check.
+    pub fn assign(&self, rows: &[f64], centers: &[f64], labels: &mut [u32]) -> u64 {
+        let d = self.d;
+        let dot = self.dot.then(|| DotCenters::new(centers, d));
+        let block = Block {
+            groups: &self.groups,
+            norms: &self.norms,
+            rows,
+            labels,
+        };
+        assign_block(self.kernel, block, centers, dot.as_ref(), d)
+    }
+}
+
+/// Adds each row into its cluster's sum (in point order) and counts it.
+pub fn accumulate(rows: &[f64], labels: &[u32], d: usize, sums: &mut [f64], counts: &mut [u32]) {
+    for (row, &l) in rows.chunks_exact(d).zip(labels) {
+        let l = l as usize;
+        counts[l] += 1;
+        for (s, x) in sums[l * d..(l + 1) * d].iter_mut().zip(row) {
+            *s += x;
         }
     }
 }
@@ -178,8 +221,9 @@ impl<'a> ParallelSteps<'a> {
 impl Steps for ParallelSteps<'_> {
     fn assign(&mut self, centers: &[f64], labels: &mut [u32]) {
         let d = self.points.d();
-        let dot = self.dot.then(|| DotCenters::new(centers, d));
-        let (kernel, points) = (self.kernel, self.points.as_slice());
+        let layout = &self.layout;
+        let dot = layout.dot.then(|| DotCenters::new(centers, d));
+        let (kernel, points) = (layout.kernel, self.points.as_slice());
         let work = |(((groups, norms), rows), labels): AssignTask<'_>| {
             let block = Block {
                 groups,
@@ -191,17 +235,19 @@ impl Steps for ParallelSteps<'_> {
         };
         let group_block = BLOCK * d;
         let rechecks: u64 = if self.parallel {
-            self.groups
+            layout
+                .groups
                 .par_chunks(group_block)
-                .zip(self.norms.par_chunks(BLOCK))
+                .zip(layout.norms.par_chunks(BLOCK))
                 .zip(points.par_chunks(BLOCK * d))
                 .zip(labels.par_chunks_mut(BLOCK))
                 .map(work)
                 .sum()
         } else {
-            self.groups
+            layout
+                .groups
                 .chunks(group_block)
-                .zip(self.norms.chunks(BLOCK))
+                .zip(layout.norms.chunks(BLOCK))
                 .zip(points.chunks(BLOCK * d))
                 .zip(labels.chunks_mut(BLOCK))
                 .map(work)
@@ -217,13 +263,7 @@ impl Steps for ParallelSteps<'_> {
         let work = |((sums, counts), (rows, labels)): UpdateTask<'_>| {
             sums.fill(0.0);
             counts.fill(0);
-            for (row, &l) in rows.chunks_exact(d).zip(labels) {
-                let l = l as usize;
-                counts[l] += 1;
-                for (s, x) in sums[l * d..(l + 1) * d].iter_mut().zip(row) {
-                    *s += x;
-                }
-            }
+            accumulate(rows, labels, d, sums, counts);
         };
         if self.parallel {
             let partials = self
@@ -266,14 +306,14 @@ impl Steps for ParallelSteps<'_> {
 
     fn details(&self) -> Map<String, Value> {
         let mut m = Map::new();
-        m.insert("kernel".into(), self.kernel.name().into());
-        let method = if self.dot {
+        m.insert("kernel".into(), self.layout.kernel.name().into());
+        let method = if self.layout.dot {
             "dot products ‖c‖² − 2x·c with FMA, near-ties re-checked exactly"
         } else {
             "exact squared differences"
         };
         m.insert("method".into(), method.into());
-        if self.dot {
+        if self.layout.dot {
             m.insert("tie_rechecks".into(), self.tie_rechecks.into());
         }
         let threads = if self.parallel {
@@ -502,8 +542,8 @@ mod tests {
             let dot = DotCenters::new(&centers, d);
             let kernels = [
                 (Kernel::Baseline, None),
-                (steps.kernel, None),
-                (steps.kernel, Some(&dot)),
+                (steps.layout.kernel, None),
+                (steps.layout.kernel, Some(&dot)),
             ];
             for (kernel, dot) in kernels {
                 if dot.is_some() && !kernel.has_fma() {
@@ -511,8 +551,8 @@ mod tests {
                 }
                 let mut got = vec![0; n];
                 let block = Block {
-                    groups: &steps.groups,
-                    norms: &steps.norms,
+                    groups: &steps.layout.groups,
+                    norms: &steps.layout.norms,
                     rows: &data,
                     labels: &mut got,
                 };

@@ -1,0 +1,684 @@
+//! # Rung five: `distributed` — chunks reduced across workers and processes, on timely
+//!
+//! **What it adds.** The seed's Dask rung splits the points into chunks, computes per
+//! chunk and reduces, with the promise that the same code runs out of core and across
+//! machines. This rung keeps that promise on an existing distributed engine,
+//! [timely dataflow](https://docs.rs/timely):
+//!
+//! - the points are cut into fixed chunks of [`Distributed::chunk_rows`] rows (Dask's
+//!   `chunks=`); chunk `c` belongs to worker `c mod W` among all `W` workers of all
+//!   processes;
+//! - each iteration worker 0 broadcasts the centers; every worker labels its chunks with
+//!   the `parallel` rung's SIMD kernel and sends, per chunk, the sums and counts of each
+//!   cluster (in point order) to worker 0; worker 0 adds the chunks' partials **in chunk
+//!   order** — so the centers are bit-identical whatever the number of workers, threads
+//!   or processes — applies the contract's stop rule, and broadcasts the next centers or
+//!   the order to finish;
+//! - in the finishing round every worker sends its chunks' labels to worker 0, which
+//!   assembles the fit. Only worker 0 (process 0) returns it.
+//!
+//! Workers are threads of one process (`--workers N`), or processes on several hosts
+//! described by a hostfile (`--hosts FILE --process I`). Given a `.npy` file
+//! ([`Source::File`]), every worker reads only its own chunks, one at a time, from the
+//! file at every pass: memory stays at a chunk per worker plus the labels, whatever the
+//! size of the data — out of core.
+//!
+//! **What it costs.** A message round per iteration (centers out, `k × d` partial sums
+//! per chunk back), and with a file, reading the data again at every pass (the page
+//! cache usually serves it). A fit is bounded in time (`timeout`): a peer that never
+//! connects, or dies, ends the fit with an error instead of a hang.
+//!
+//! **Where it wins.** When the data does not fit one machine's memory or cores. On one
+//! machine it is the `parallel` rung plus the engine's overhead, which the benchmarks
+//! report.
+
+use std::cell::RefCell;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use ladder_blobs::io::{NpyLayout, read_npy_rows};
+use ladder_core::{Fit, FitError, FitParams, Init, Points, Stage, sq_dist};
+use ladder_parallel::{Layout, accumulate};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use timely::container::CapacityContainerBuilder;
+use timely::dataflow::operators::vec::{Broadcast, Map as _};
+use timely::dataflow::operators::{Exchange, Input, Inspect, Probe};
+use timely::dataflow::{InputHandle, ProbeHandle};
+use timely::{CommunicationConfig, WorkerConfig};
+
+/// Where the points come from.
+#[derive(Debug, Clone)]
+pub enum Source {
+    /// In memory, shared by the worker threads of this process.
+    Memory { data: Arc<Vec<f64>>, d: usize },
+    /// A float64 C-order `.npy` file that every worker reads its own chunks from.
+    File { path: PathBuf, layout: NpyLayout },
+}
+
+impl Source {
+    fn n(&self) -> usize {
+        match self {
+            Source::Memory { data, d } => data.len() / d,
+            Source::File { layout, .. } => layout.n,
+        }
+    }
+
+    fn d(&self) -> usize {
+        match self {
+            Source::Memory { d, .. } => *d,
+            Source::File { layout, .. } => layout.d,
+        }
+    }
+}
+
+/// How the workers are spread: threads of this process, or processes of a cluster.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cluster {
+    /// One process with this many worker threads.
+    Local { workers: usize },
+    /// Process `process` of `hosts.len()` (one `host:port` each), `workers` threads each.
+    Hosts {
+        hosts: Vec<String>,
+        process: usize,
+        workers: usize,
+    },
+}
+
+/// The `distributed` stage.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Distributed {
+    pub cluster: Cluster,
+    /// Rows per chunk (Dask's `chunks=`).
+    pub chunk_rows: usize,
+    /// Upper bound on the whole fit, connection included.
+    pub timeout: Duration,
+}
+
+impl Distributed {
+    pub const DEFAULT_CHUNK_ROWS: usize = 16_384;
+    pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(600);
+
+    /// One process with `workers` worker threads.
+    pub const fn local(workers: usize) -> Self {
+        Self {
+            cluster: Cluster::Local { workers },
+            chunk_rows: Self::DEFAULT_CHUNK_ROWS,
+            timeout: Self::DEFAULT_TIMEOUT,
+        }
+    }
+}
+
+/// Why a distributed fit failed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum DistributedError {
+    #[error(transparent)]
+    Fit(#[from] FitError),
+    #[error("{0}")]
+    Input(String),
+    #[error("the cluster could not start: {0}")]
+    Start(String),
+    #[error(
+        "no result within {0:?}: a peer never connected, died or stalled (raise --timeout if the data is just large)"
+    )]
+    Timeout(Duration),
+    #[error("a worker failed: {0}")]
+    Worker(String),
+}
+
+impl Stage for Distributed {
+    fn name(&self) -> &'static str {
+        "distributed"
+    }
+
+    fn summary(&self) -> &'static str {
+        "chunks on timely dataflow workers (threads or processes), partials reduced in chunk order; out of core from .npy"
+    }
+
+    fn fit(&self, points: Points<'_>, params: &FitParams) -> Result<Fit, FitError> {
+        let source = Source::Memory {
+            data: Arc::new(points.as_slice().to_vec()),
+            d: points.d(),
+        };
+        match self.fit_source(source, params) {
+            Ok(Some(fit)) => Ok(fit),
+            Ok(None) => Err(FitError::Stage {
+                stage: "distributed",
+                message: "this process is not process 0 and holds no result".into(),
+            }),
+            Err(DistributedError::Fit(e)) => Err(e),
+            Err(e) => Err(FitError::Stage {
+                stage: "distributed",
+                message: e.to_string(),
+            }),
+        }
+    }
+}
+
+/// What worker 0 broadcasts.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+enum Command {
+    /// Label your chunks against these centers and send their partial sums.
+    Assign { centers: Vec<f64> },
+    /// Send your chunks' labels; the fit is over.
+    Finish,
+}
+
+/// What workers send to worker 0, per chunk.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+enum Reply {
+    Partial {
+        chunk: usize,
+        sums: Vec<f64>,
+        counts: Vec<u32>,
+        inertia: f64,
+    },
+    Labels {
+        chunk: usize,
+        labels: Vec<u32>,
+    },
+    Failed(String),
+}
+
+/// Everything a worker needs, shared by the worker threads of a process.
+struct Job {
+    source: Source,
+    params: FitParams,
+    initial_centers: Vec<f64>,
+    chunk_rows: usize,
+    deadline: Instant,
+}
+
+impl Distributed {
+    /// Fits the points of `source`. In a cluster every process calls this; process 0
+    /// gets `Some(fit)`, the others `None`.
+    pub fn fit_source(
+        &self,
+        source: Source,
+        params: &FitParams,
+    ) -> Result<Option<Fit>, DistributedError> {
+        let start = Instant::now();
+        let (n, d) = (source.n(), source.d());
+        if self.chunk_rows == 0 {
+            return Err(DistributedError::Input(
+                "--chunk-rows must be at least 1".into(),
+            ));
+        }
+        let initial_centers = validate_and_init(&source, params)?;
+        let job = Arc::new(Job {
+            source,
+            params: params.clone(),
+            initial_centers,
+            chunk_rows: self.chunk_rows,
+            deadline: start + self.timeout,
+        });
+        let (communication, processes, workers) = match &self.cluster {
+            Cluster::Local { workers } => (
+                CommunicationConfig::Process((*workers).max(1)),
+                1,
+                (*workers).max(1),
+            ),
+            Cluster::Hosts {
+                hosts,
+                process,
+                workers,
+            } => {
+                if *process >= hosts.len() {
+                    return Err(DistributedError::Input(format!(
+                        "--process {process} but the hostfile lists {} hosts (0..{})",
+                        hosts.len(),
+                        hosts.len()
+                    )));
+                }
+                let config = CommunicationConfig::Cluster {
+                    threads: (*workers).max(1),
+                    process: *process,
+                    addresses: hosts.clone(),
+                    report: false,
+                    zerocopy: false,
+                };
+                (config, hosts.len(), (*workers).max(1))
+            }
+        };
+        let config = timely::Config {
+            communication,
+            worker: WorkerConfig::default(),
+        };
+        // Timely blocks while it connects to its peers: run it on a thread and wait for
+        // it no longer than the deadline.
+        let (tx, rx) = mpsc::channel();
+        let run_job = Arc::clone(&job);
+        std::thread::spawn(move || {
+            let result = timely::execute(config, move |worker| run_worker(worker, &run_job))
+                .map_err(DistributedError::Start)
+                .and_then(|guards| {
+                    let mut results = guards.join().into_iter();
+                    let first = results.next().unwrap_or(Ok(Ok(None)));
+                    for other in results {
+                        match other {
+                            Ok(Ok(_)) => {}
+                            Ok(Err(e)) => return Err(e),
+                            Err(panic) => return Err(DistributedError::Worker(panic)),
+                        }
+                    }
+                    first.map_err(DistributedError::Worker)?
+                });
+            let _ = tx.send(result);
+        });
+        let remaining = job.deadline.saturating_duration_since(Instant::now());
+        let mut fit = match rx.recv_timeout(remaining + Duration::from_millis(500)) {
+            Ok(result) => result?,
+            Err(_) => return Err(DistributedError::Timeout(self.timeout)),
+        };
+        if let Some(fit) = fit.as_mut() {
+            let chunks = n.div_ceil(self.chunk_rows);
+            fit.details.insert("processes".into(), processes.into());
+            fit.details
+                .insert("workers_per_process".into(), workers.into());
+            fit.details
+                .insert("chunk_rows".into(), self.chunk_rows.into());
+            fit.details.insert("chunks".into(), chunks.into());
+            let source = match &job.source {
+                Source::Memory { .. } => "memory",
+                Source::File { .. } => "file, streamed chunk by chunk every pass",
+            };
+            fit.details.insert("source".into(), source.into());
+            debug_assert_eq!(fit.d, d);
+        }
+        Ok(fit)
+    }
+}
+
+/// The contract's checks and initial centers, reading a file source chunk by chunk.
+fn validate_and_init(source: &Source, params: &FitParams) -> Result<Vec<f64>, DistributedError> {
+    match source {
+        Source::Memory { data, d } => {
+            let points = Points::new(data, *d)?;
+            params.check(points)?;
+            Ok(ladder_core::init::initial_centers(points, params))
+        }
+        Source::File { path, layout } => {
+            let (n, d) = (layout.n, layout.d);
+            // The parameters against the shape first, with the contract's own errors.
+            if n == 0 {
+                return Err(FitError::NoPoints.into());
+            }
+            if params.k == 0 {
+                return Err(FitError::KZero.into());
+            }
+            if params.k > n {
+                return Err(FitError::KTooLarge { k: params.k, n }.into());
+            }
+            if params.max_iter == 0 {
+                return Err(FitError::MaxIterZero.into());
+            }
+            let file = File::open(path)
+                .map_err(|e| DistributedError::Input(format!("{}: {e}", path.display())))?;
+            let read = |start: usize, rows: usize| -> Result<Vec<f64>, DistributedError> {
+                let mut buf = vec![0.0; rows * d];
+                read_npy_rows(&file, path, layout, start, &mut buf)
+                    .map_err(|e| DistributedError::Input(e.to_string()))?;
+                Ok(buf)
+            };
+            // Then every value, a block of rows at a time, numbered as in the file.
+            let block = 65_536;
+            for start in (0..n).step_by(block) {
+                let buf = read(start, block.min(n - start))?;
+                check_values(&buf, d).map_err(|e| match e {
+                    FitError::NonFinite { row, col, value } => FitError::NonFinite {
+                        row: row + start,
+                        col,
+                        value,
+                    },
+                    FitError::TooLarge {
+                        row,
+                        col,
+                        value,
+                        limit,
+                    } => FitError::TooLarge {
+                        row: row + start,
+                        col,
+                        value,
+                        limit,
+                    },
+                    other => other,
+                })?;
+            }
+            if let Some(given) = &params.initial_centers {
+                if given.len() != params.k * d {
+                    let got = given.len();
+                    return Err(FitError::DimensionMismatch {
+                        k: params.k,
+                        d,
+                        got,
+                    }
+                    .into());
+                }
+                check_values(given, d).map_err(|e| FitError::BadInitialCenter(Box::new(e)))?;
+                return Ok(given.clone());
+            }
+            let rows: Vec<usize> = match params.init {
+                Init::LastK => (n - params.k..n).collect(),
+                Init::FirstK => (0..params.k).collect(),
+                Init::Random => ladder_core::init::random_rows(n, params.k, params.seed),
+                Init::KMeansPlusPlus => {
+                    return Err(DistributedError::Input(
+                        "kmeans++ needs every point in memory; with a file input use last-k, first-k or random, or --init-centers".into(),
+                    ));
+                }
+            };
+            let mut centers = Vec::with_capacity(params.k * d);
+            for r in rows {
+                centers.extend(read(r, 1)?);
+            }
+            Ok(centers)
+        }
+    }
+}
+
+/// The contract's value check (finite, within range) on a block of rows.
+fn check_values(rows: &[f64], d: usize) -> Result<(), FitError> {
+    FitParams::new(1).check(Points::new(rows, d)?)
+}
+
+/// One worker's chunks: their rows (held for a memory source, read per pass for a
+/// file) and their labels.
+struct Chunks {
+    ids: Vec<usize>,
+    /// For a memory source: each chunk laid out for the kernel.
+    layouts: Vec<Option<Layout>>,
+    labels: Vec<Vec<u32>>,
+    file: Option<File>,
+}
+
+fn rows_of(job: &Job, chunk: usize) -> std::ops::Range<usize> {
+    let start = chunk * job.chunk_rows;
+    start..(start + job.chunk_rows).min(job.source.n())
+}
+
+impl Chunks {
+    fn new(job: &Job, index: usize, peers: usize) -> Result<Self, String> {
+        let chunks = job.source.n().div_ceil(job.chunk_rows);
+        let ids: Vec<usize> = (index..chunks).step_by(peers).collect();
+        let layouts = ids
+            .iter()
+            .map(|&c| match &job.source {
+                Source::Memory { data, d } => {
+                    let r = rows_of(job, c);
+                    let rows = &data[r.start * d..r.end * d];
+                    Some(Layout::new(Points::new(rows, *d).expect("whole rows")))
+                }
+                Source::File { .. } => None,
+            })
+            .collect();
+        let labels = ids
+            .iter()
+            .map(|&c| vec![0; rows_of(job, c).len()])
+            .collect();
+        let file = match &job.source {
+            Source::File { path, .. } => {
+                Some(File::open(path).map_err(|e| format!("{}: {e}", path.display()))?)
+            }
+            Source::Memory { .. } => None,
+        };
+        Ok(Self {
+            ids,
+            layouts,
+            labels,
+            file,
+        })
+    }
+
+    /// Labels every chunk against `centers` and returns each chunk's partials.
+    fn assign(&mut self, job: &Job, centers: &[f64]) -> Vec<Reply> {
+        let d = job.source.d();
+        let k = centers.len() / d;
+        let mut replies = Vec::with_capacity(self.ids.len());
+        let mut buffer = Vec::new();
+        for (i, &chunk) in self.ids.iter().enumerate() {
+            let range = rows_of(job, chunk);
+            let rows: &[f64] = match (&job.source, &self.file) {
+                (Source::Memory { data, .. }, _) => &data[range.start * d..range.end * d],
+                (Source::File { path, layout }, Some(file)) => {
+                    buffer.resize(range.len() * d, 0.0);
+                    if let Err(e) = read_npy_rows(file, path, layout, range.start, &mut buffer) {
+                        return vec![Reply::Failed(e.to_string())];
+                    }
+                    &buffer
+                }
+                (Source::File { .. }, None) => unreachable!("a file source opens its file"),
+            };
+            let labels = &mut self.labels[i];
+            match &self.layouts[i] {
+                Some(layout) => layout.assign(rows, centers, labels),
+                None => Layout::new(Points::new(rows, d).expect("whole rows"))
+                    .assign(rows, centers, labels),
+            };
+            let mut sums = vec![0.0; k * d];
+            let mut counts = vec![0u32; k];
+            accumulate(rows, labels, d, &mut sums, &mut counts);
+            let inertia = rows
+                .chunks_exact(d)
+                .zip(labels.iter())
+                .map(|(p, &l)| sq_dist(p, &centers[l as usize * d..(l as usize + 1) * d]))
+                .fold(0.0, |a, b| a + b);
+            replies.push(Reply::Partial {
+                chunk,
+                sums,
+                counts,
+                inertia,
+            });
+        }
+        replies
+    }
+}
+
+/// One chunk's per-cluster sums, counts and inertia.
+type ChunkPartial = (Vec<f64>, Vec<u32>, f64);
+
+/// Worker 0's view of the fit in progress.
+struct Driver {
+    centers: Vec<f64>,
+    iterations: usize,
+    converged: bool,
+    inertia: f64,
+    assign_seconds: f64,
+    update_seconds: f64,
+    round_started: Instant,
+}
+
+fn run_worker(
+    worker: &mut timely::worker::Worker,
+    job: &Arc<Job>,
+) -> Result<Option<Fit>, DistributedError> {
+    let (index, peers) = (worker.index(), worker.peers());
+    let chunks = Rc::new(RefCell::new(
+        Chunks::new(job, index, peers).map_err(DistributedError::Input)?,
+    ));
+    let received: Rc<RefCell<Vec<Reply>>> = Rc::default();
+    let finished = Rc::new(RefCell::new(false));
+    let mut input = InputHandle::<u64, CapacityContainerBuilder<Vec<Command>>>::new();
+    let probe = ProbeHandle::new();
+    {
+        let (job, chunks, received, finished) = (
+            Arc::clone(job),
+            Rc::clone(&chunks),
+            Rc::clone(&received),
+            Rc::clone(&finished),
+        );
+        let (input, probe) = (&mut input, &probe);
+        worker.dataflow::<u64, _, _>(move |scope| {
+            scope
+                .input_from(input)
+                .container::<Vec<_>>()
+                .broadcast()
+                .flat_map(move |command: Command| match command {
+                    Command::Assign { centers } => chunks.borrow_mut().assign(&job, &centers),
+                    Command::Finish => {
+                        *finished.borrow_mut() = true;
+                        let c = chunks.borrow();
+                        c.ids
+                            .iter()
+                            .zip(&c.labels)
+                            .map(|(&chunk, labels)| Reply::Labels {
+                                chunk,
+                                labels: labels.clone(),
+                            })
+                            .collect()
+                    }
+                })
+                .exchange(|_| 0)
+                .inspect(move |reply: &Reply| received.borrow_mut().push(reply.clone()))
+                .probe_with(probe);
+        });
+    }
+
+    let d = job.source.d();
+    let k = job.params.k;
+    let n_chunks = job.source.n().div_ceil(job.chunk_rows);
+    let mut driver = Driver {
+        centers: job.initial_centers.clone(),
+        iterations: 0,
+        converged: false,
+        inertia: 0.0,
+        assign_seconds: 0.0,
+        update_seconds: 0.0,
+        round_started: Instant::now(),
+    };
+    let mut round = 0u64;
+    let mut finishing = false;
+    loop {
+        if index == 0 {
+            driver.round_started = Instant::now();
+            let command = if finishing {
+                Command::Finish
+            } else {
+                Command::Assign {
+                    centers: driver.centers.clone(),
+                }
+            };
+            input.send(command);
+        }
+        round += 1;
+        input.advance_to(round);
+        while probe.less_than(input.time()) {
+            worker.step();
+            if Instant::now() > job.deadline {
+                return Err(DistributedError::Timeout(
+                    job.deadline.saturating_duration_since(driver.round_started),
+                ));
+            }
+        }
+        if index != 0 {
+            if *finished.borrow() {
+                return Ok(None);
+            }
+            continue;
+        }
+        let replies = std::mem::take(&mut *received.borrow_mut());
+        if let Some(Reply::Failed(e)) = replies.iter().find(|r| matches!(r, Reply::Failed(_))) {
+            return Err(DistributedError::Worker(e.clone()));
+        }
+        if finishing {
+            let mut labels = vec![Vec::new(); n_chunks];
+            for reply in replies {
+                if let Reply::Labels { chunk, labels: l } = reply {
+                    labels[chunk] = l;
+                }
+            }
+            return Ok(Some(Fit {
+                labels: labels.concat(),
+                centers: driver.centers,
+                k,
+                d,
+                iterations: driver.iterations,
+                converged: driver.converged,
+                inertia: driver.inertia,
+                assign_seconds: driver.assign_seconds,
+                update_seconds: driver.update_seconds,
+                details: Map::<String, Value>::new(),
+            }));
+        }
+        // Every chunk's partials, added in chunk order.
+        driver.assign_seconds += driver.round_started.elapsed().as_secs_f64();
+        let t = Instant::now();
+        let mut partials: Vec<Option<ChunkPartial>> = vec![None; n_chunks];
+        for reply in replies {
+            if let Reply::Partial {
+                chunk,
+                sums,
+                counts,
+                inertia,
+            } = reply
+            {
+                partials[chunk] = Some((sums, counts, inertia));
+            }
+        }
+        let mut sums = vec![0.0; k * d];
+        let mut counts = vec![0u64; k];
+        let mut inertia = 0.0;
+        for (chunk, p) in partials.iter().enumerate() {
+            let Some((s, c, i)) = p else {
+                return Err(DistributedError::Worker(format!(
+                    "chunk {chunk} sent no partial sums"
+                )));
+            };
+            for (a, b) in sums.iter_mut().zip(s) {
+                *a += b;
+            }
+            for (a, &b) in counts.iter_mut().zip(c) {
+                *a += u64::from(b);
+            }
+            inertia += i;
+        }
+        let previous = driver.centers.clone();
+        for (j, center) in driver.centers.chunks_exact_mut(d).enumerate() {
+            if counts[j] > 0 {
+                for (t, c) in center.iter_mut().enumerate() {
+                    *c = sums[j * d + t] / counts[j] as f64;
+                }
+            }
+        }
+        driver.iterations += 1;
+        driver.inertia = inertia;
+        driver.converged = driver.centers == previous;
+        driver.update_seconds += t.elapsed().as_secs_f64();
+        let stop_all = job.params.max_iter <= driver.iterations
+            || (driver.converged && !job.params.run_all_iterations);
+        if stop_all {
+            finishing = true;
+        }
+    }
+}
+
+/// Reads a hostfile: one `host:port` per line; blank lines and `#` comments ignored.
+pub fn read_hostfile(path: &Path) -> Result<Vec<String>, DistributedError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| DistributedError::Input(format!("{}: {e}", path.display())))?;
+    let hosts: Vec<String> = text
+        .lines()
+        .map(|l| l.split('#').next().unwrap_or("").trim())
+        .filter(|l| !l.is_empty())
+        .map(String::from)
+        .collect();
+    if hosts.is_empty() {
+        return Err(DistributedError::Input(format!(
+            "{}: no hosts; write one host:port per line, one line per process",
+            path.display()
+        )));
+    }
+    if let Some(bad) = hosts.iter().find(|h| {
+        h.rsplit_once(':')
+            .is_none_or(|(_, p)| p.parse::<u16>().is_err())
+    }) {
+        return Err(DistributedError::Input(format!(
+            "{}: {bad:?} is not host:port",
+            path.display()
+        )));
+    }
+    Ok(hosts)
+}
