@@ -123,7 +123,8 @@ pub enum DistributedError {
     #[error("the cluster could not start: {0}")]
     Start(String),
     #[error(
-        "no result within {0:?}: a peer never connected, died or stalled (raise --timeout if the data is just large)"
+        "no result within {} s: a peer never connected, died or stalled (raise --timeout if the data is just large)",
+        .0.as_secs_f64()
     )]
     Timeout(Duration),
     #[error("a worker failed: {0}")]
@@ -162,8 +163,13 @@ impl Stage for Distributed {
 /// What worker 0 broadcasts.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 enum Command {
-    /// Label your chunks against these centers and send their partial sums.
-    Assign { centers: Vec<f64> },
+    /// Label your chunks against these centers and send their partial sums. `shape` is
+    /// worker 0's `(n, d, chunk_rows)`: a process started with other data or chunking
+    /// refuses instead of computing the wrong chunks.
+    Assign {
+        centers: Vec<f64>,
+        shape: (usize, usize, usize),
+    },
     /// Send your chunks' labels; the fit is over.
     Finish,
 }
@@ -190,6 +196,7 @@ struct Job {
     params: FitParams,
     initial_centers: Vec<f64>,
     chunk_rows: usize,
+    timeout: Duration,
     deadline: Instant,
 }
 
@@ -214,6 +221,7 @@ impl Distributed {
             params: params.clone(),
             initial_centers,
             chunk_rows: self.chunk_rows,
+            timeout: self.timeout,
             deadline: start + self.timeout,
         });
         let (communication, processes, workers) = match &self.cluster {
@@ -250,29 +258,47 @@ impl Distributed {
         };
         // Timely blocks while it connects to its peers: run it on a thread and wait for
         // it no longer than the deadline.
+        // Worker 0 sends its result as soon as it has it (other workers may still be
+        // waiting on a peer that failed); a process without worker 0 reports when all of
+        // its workers are done.
         let (tx, rx) = mpsc::channel();
         let run_job = Arc::clone(&job);
+        let worker_tx = tx.clone();
         std::thread::spawn(move || {
-            let result = timely::execute(config, move |worker| run_worker(worker, &run_job))
-                .map_err(DistributedError::Start)
-                .and_then(|guards| {
-                    let mut results = guards.join().into_iter();
-                    let first = results.next().unwrap_or(Ok(Ok(None)));
-                    for other in results {
-                        match other {
-                            Ok(Ok(_)) => {}
-                            Ok(Err(e)) => return Err(e),
-                            Err(panic) => return Err(DistributedError::Worker(panic)),
-                        }
+            let result = timely::execute(config, move |worker| {
+                let result = run_worker(worker, &run_job);
+                if worker.index() == 0 {
+                    let _ = worker_tx.send(result.clone());
+                }
+                result
+            })
+            .map_err(DistributedError::Start)
+            .and_then(|guards| {
+                let mut results = guards.join().into_iter();
+                let first = results.next().unwrap_or(Ok(Ok(None)));
+                for other in results {
+                    match other {
+                        Ok(Ok(_)) => {}
+                        Ok(Err(e)) => return Err(e),
+                        Err(panic) => return Err(DistributedError::Worker(panic)),
                     }
-                    first.map_err(DistributedError::Worker)?
-                });
+                }
+                first.map_err(DistributedError::Worker)?
+            });
             let _ = tx.send(result);
         });
         let remaining = job.deadline.saturating_duration_since(Instant::now());
         let mut fit = match rx.recv_timeout(remaining + Duration::from_millis(500)) {
             Ok(result) => result?,
-            Err(_) => return Err(DistributedError::Timeout(self.timeout)),
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                return Err(DistributedError::Timeout(self.timeout));
+            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                return Err(DistributedError::Worker(
+                    "the dataflow stopped without a result: a peer died or the connection failed"
+                        .into(),
+                ));
+            }
         };
         if let Some(fit) = fit.as_mut() {
             let chunks = n.div_ceil(self.chunk_rows);
@@ -291,6 +317,12 @@ impl Distributed {
         }
         Ok(fit)
     }
+}
+
+/// Checks `params` against the points of `source` (a file is read chunk by chunk) and
+/// returns the initial centers the fit starts from.
+pub fn initial_centers(source: &Source, params: &FitParams) -> Result<Vec<f64>, DistributedError> {
+    validate_and_init(source, params)
 }
 
 /// The contract's checks and initial centers, reading a file source chunk by chunk.
@@ -517,7 +549,16 @@ fn run_worker(
                 .container::<Vec<_>>()
                 .broadcast()
                 .flat_map(move |command: Command| match command {
-                    Command::Assign { centers } => chunks.borrow_mut().assign(&job, &centers),
+                    Command::Assign { centers, shape } => {
+                        let mine = (job.source.n(), job.source.d(), job.chunk_rows);
+                        if shape == mine {
+                            chunks.borrow_mut().assign(&job, &centers)
+                        } else {
+                            vec![Reply::Failed(format!(
+                                "worker {index} has (points, features, chunk rows) = {mine:?} but worker 0 has {shape:?}: start every process with the same --input and --chunk-rows"
+                            ))]
+                        }
+                    }
                     Command::Finish => {
                         *finished.borrow_mut() = true;
                         let c = chunks.borrow();
@@ -559,6 +600,7 @@ fn run_worker(
             } else {
                 Command::Assign {
                     centers: driver.centers.clone(),
+                    shape: (job.source.n(), d, job.chunk_rows),
                 }
             };
             input.send(command);
@@ -568,9 +610,7 @@ fn run_worker(
         while probe.less_than(input.time()) {
             worker.step();
             if Instant::now() > job.deadline {
-                return Err(DistributedError::Timeout(
-                    job.deadline.saturating_duration_since(driver.round_started),
-                ));
+                return Err(DistributedError::Timeout(job.timeout));
             }
         }
         if index != 0 {

@@ -5,9 +5,10 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
-use ladder_blobs::io::{create_file, read_points, write_labels_npy, write_points};
+use ladder_blobs::io::{create_file, npy_layout, read_points, write_labels_npy, write_points};
 use ladder_blobs::{BlobSpec, Generator, make_blobs};
 use ladder_core::{FitParams, Init};
+use ladder_distributed::{Cluster, Distributed, Source, read_hostfile};
 
 use crate::run::{FitRecord, timed_fit};
 use crate::stages;
@@ -98,6 +99,24 @@ pub struct FitArgs {
     /// Write the full result (labels, centers, timings) as JSON.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+    /// Run all --max-iter passes even after convergence (for timing a fixed number).
+    #[arg(long)]
+    pub no_early_stop: bool,
+    /// distributed: worker threads per process [default: 2].
+    #[arg(long, value_name = "N")]
+    pub workers: Option<usize>,
+    /// distributed: rows per chunk [default: 16384].
+    #[arg(long, value_name = "ROWS")]
+    pub chunk_rows: Option<usize>,
+    /// distributed: the cluster's hostfile, one host:port per process.
+    #[arg(long, value_name = "FILE")]
+    pub hosts: Option<PathBuf>,
+    /// distributed: which line of the hostfile this process is (0-based).
+    #[arg(long, value_name = "I")]
+    pub process: Option<usize>,
+    /// distributed: give up (non-zero exit) when the fit, connecting included, takes longer [default: 600].
+    #[arg(long, value_name = "SECONDS")]
+    pub timeout: Option<f64>,
 }
 
 /// A clap usage error on one line: its message without the usage block, and where to
@@ -157,25 +176,50 @@ fn blobs(args: BlobsArgs) -> Result<()> {
 
 fn fit(args: FitArgs) -> Result<()> {
     let stage = stages::find(&args.stage)?;
+    let distributed = stage.name() == "distributed";
+    if !distributed
+        && let Some(flag) = [
+            (args.hosts.is_some(), "--hosts"),
+            (args.process.is_some(), "--process"),
+            (args.workers.is_some(), "--workers"),
+            (args.chunk_rows.is_some(), "--chunk-rows"),
+            (args.timeout.is_some(), "--timeout"),
+        ]
+        .into_iter()
+        .find_map(|(given, flag)| given.then_some(flag))
+    {
+        bail!("{flag} only applies to --stage distributed");
+    }
+    if distributed {
+        return fit_distributed(&args);
+    }
     let points = read_points(&args.input)?;
     // Fail before a long fit, not after it, when the result cannot be written.
     let out = args.out.as_deref().map(create_file).transpose()?;
+    let params = params_from_args(&args, points.d())?;
+    let view = points.view();
+    let run = timed_fit(stage, view, &params, args.repeat)?;
+    let initial = ladder_core::init::initial_centers(view, &params);
+    report_fit(&args, out, stage.name(), view.n(), &params, &initial, run)
+}
+
+/// The fit's parameters from the arguments, for points of `d` features.
+fn params_from_args(args: &FitArgs, d: usize) -> Result<FitParams> {
     let mut params = FitParams::new(0)
         .init(args.init)
         .seed(args.seed)
         .max_iter(args.max_iter);
+    params.run_all_iterations = args.no_early_stop;
     params.k = match (&args.init_centers, args.k) {
         (None, Some(k)) => k,
         (None, None) => bail!("--k is required: give the number of clusters, e.g. --k 10"),
         (Some(path), k) => {
             let centers = read_points(path)?;
-            if centers.d() != points.d() {
+            if centers.d() != d {
                 bail!(
-                    "{}: the initial centers have {} features but the points have {}; give centers with {} columns",
+                    "{}: the initial centers have {} features but the points have {d}; give centers with {d} columns",
                     path.display(),
                     centers.d(),
-                    points.d(),
-                    points.d()
                 );
             }
             if let Some(k) = k.filter(|&k| k != centers.n()) {
@@ -190,10 +234,25 @@ fn fit(args: FitArgs) -> Result<()> {
             k
         }
     };
-    let view = points.view();
-    let run = timed_fit(stage, view, &params, args.repeat)?;
+    Ok(params)
+}
+
+/// Prints a fit's summary and writes its JSON record.
+fn report_fit(
+    args: &FitArgs,
+    out: Option<std::fs::File>,
+    stage: &str,
+    n: usize,
+    params: &FitParams,
+    initial: &[f64],
+    run: crate::run::TimedFit,
+) -> Result<()> {
     let input = args.input.display().to_string();
-    let record = FitRecord::new(stage, &input, view, &params, run);
+    let mut record = FitRecord::new(stage, &input, n, params, initial, run);
+    if params.initial_centers.is_some() && args.init_centers.is_none() {
+        // The distributed path passes the chosen centers explicitly; name the method.
+        record.init = args.init.name().to_string();
+    }
     println!("{}", record.summary());
     if let (Some(file), Some(path)) = (out, &args.out) {
         let mut writer = BufWriter::new(file);
@@ -205,4 +264,75 @@ fn fit(args: FitArgs) -> Result<()> {
         println!("wrote {}", path.display());
     }
     Ok(())
+}
+
+/// `--stage distributed`: a `.npy` input is read by every worker, chunk by chunk (out of
+/// core); a CSV input is read into memory first. In a cluster only process 0 reports.
+fn fit_distributed(args: &FitArgs) -> Result<()> {
+    let workers = args.workers.unwrap_or(2);
+    if workers == 0 {
+        bail!("--workers must be at least 1");
+    }
+    let cluster = match (&args.hosts, args.process) {
+        (None, None) => Cluster::Local { workers },
+        (Some(path), Some(process)) => Cluster::Hosts {
+            hosts: read_hostfile(path)?,
+            process,
+            workers,
+        },
+        (Some(_), None) => {
+            bail!("--hosts needs --process I: which line of the hostfile this process is")
+        }
+        (None, Some(_)) => bail!("--process needs --hosts FILE: the cluster's host:port lines"),
+    };
+    let timeout = args
+        .timeout
+        .unwrap_or(Distributed::DEFAULT_TIMEOUT.as_secs_f64());
+    if !(timeout > 0.0 && timeout.is_finite()) {
+        bail!("--timeout must be a positive number of seconds");
+    }
+    let stage = Distributed {
+        cluster,
+        chunk_rows: args.chunk_rows.unwrap_or(Distributed::DEFAULT_CHUNK_ROWS),
+        timeout: std::time::Duration::from_secs_f64(timeout),
+    };
+    let is_process_0 = args.process.unwrap_or(0) == 0;
+    let out = match is_process_0 {
+        true => args.out.as_deref().map(create_file).transpose()?,
+        false => None,
+    };
+    let source = match npy_layout(&args.input) {
+        Ok(layout) => Source::File {
+            path: args.input.clone(),
+            layout,
+        },
+        Err(_) => {
+            let points = read_points(&args.input)?;
+            Source::Memory {
+                d: points.d(),
+                data: std::sync::Arc::new(points.into_vec()),
+            }
+        }
+    };
+    let (n, d) = match &source {
+        Source::File { layout, .. } => (layout.n, layout.d),
+        Source::Memory { data, d } => (data.len() / d, *d),
+    };
+    let params = params_from_args(args, d)?;
+    let initial = ladder_distributed::initial_centers(&source, &params)?;
+    let params = params.initial_centers(initial.clone());
+    if !is_process_0 {
+        stage.fit_source(source, &params)?;
+        println!(
+            "process {} of the cluster: done (process 0 has the result)",
+            args.process.unwrap_or(0)
+        );
+        return Ok(());
+    }
+    let run = crate::run::timed("distributed", args.repeat, || {
+        stage
+            .fit_source(source.clone(), &params)?
+            .context("process 0 returned no result")
+    })?;
+    report_fit(args, out, "distributed", n, &params, &initial, run)
 }

@@ -57,21 +57,26 @@ pub fn timed_fit(
     params: &FitParams,
     repeat: usize,
 ) -> Result<TimedFit> {
+    timed(stage.name(), repeat, || Ok(stage.fit(points, params)?))
+}
+
+/// [`timed_fit`] for any way of fitting: `fit` is called `1 + repeat` times.
+pub fn timed(name: &str, repeat: usize, mut fit: impl FnMut() -> Result<Fit>) -> Result<TimedFit> {
     let t = Instant::now();
-    let fit = stage.fit(points, params)?;
+    let first = fit()?;
     let fit_seconds = t.elapsed().as_secs_f64();
     let mut samples = Vec::with_capacity(repeat);
     for _ in 0..repeat {
         let t = Instant::now();
-        let again = stage.fit(points, params)?;
+        let again = fit()?;
         samples.push(t.elapsed().as_secs_f64());
-        if again.labels != fit.labels || again.iterations != fit.iterations {
+        if again.labels != first.labels || again.iterations != first.iterations {
             bail!(
-                "stage {} is not deterministic: a repeated fit gave other labels or iterations",
-                stage.name()
+                "stage {name} is not deterministic: a repeated fit gave other labels or iterations"
             );
         }
     }
+    let fit = first;
     Ok(TimedFit {
         fit,
         fit_seconds,
@@ -135,21 +140,23 @@ pub struct FitRecord {
 }
 
 impl FitRecord {
+    /// The record of `run`, a fit by `stage` of `n` points from `input`, started from
+    /// `initial` centers.
     pub fn new(
-        stage: &dyn Stage,
+        stage: &str,
         input: &str,
-        points: Points<'_>,
+        n: usize,
         params: &FitParams,
+        initial: &[f64],
         run: TimedFit,
     ) -> Self {
-        let d = points.d();
-        let rows = |v: &[f64]| v.chunks_exact(d).map(<[f64]>::to_vec).collect();
-        let initial = ladder_core::init::initial_centers(points, params);
         let fit = run.fit;
+        let d = fit.d;
+        let rows = |v: &[f64]| v.chunks_exact(d).map(<[f64]>::to_vec).collect();
         Self {
-            stage: stage.name().to_string(),
+            stage: stage.to_string(),
             input: input.to_string(),
-            n: points.n(),
+            n,
             d,
             k: params.k,
             init: params.init_name().to_string(),
@@ -165,7 +172,7 @@ impl FitRecord {
             details: fit.details,
             labels: fit.labels,
             centers: rows(&fit.centers),
-            initial_centers: rows(&initial),
+            initial_centers: rows(initial),
         }
     }
 

@@ -131,7 +131,13 @@ fn given_initial_centers_set_k_and_are_checked() {
 #[test]
 fn stages_lists_every_stage() {
     let out = ok(&["stages"]);
-    for name in ["naive ", "vectorized ", "spatial-tree "] {
+    for name in [
+        "naive ",
+        "vectorized ",
+        "spatial-tree ",
+        "parallel ",
+        "distributed ",
+    ] {
         assert!(out.lines().any(|l| l.starts_with(name)), "{name}: {out}");
     }
 }
@@ -354,6 +360,86 @@ fn bad_input_gets_one_clear_line_and_a_nonzero_exit() {
             "directory does not exist",
         ),
         (vec!["frobnicate"], "unrecognized subcommand"),
+        (
+            vec!["fit", "--input", &points, "--k", "3", "--workers", "2"],
+            "only applies to --stage distributed",
+        ),
+        (
+            vec![
+                "fit",
+                "--input",
+                &points,
+                "--k",
+                "3",
+                "--stage",
+                "distributed",
+                "--workers",
+                "0",
+            ],
+            "--workers must be at least 1",
+        ),
+        (
+            vec![
+                "fit",
+                "--input",
+                &points,
+                "--k",
+                "3",
+                "--stage",
+                "distributed",
+                "--process",
+                "1",
+            ],
+            "--process needs --hosts",
+        ),
+        (
+            vec![
+                "fit",
+                "--input",
+                &points,
+                "--k",
+                "3",
+                "--stage",
+                "distributed",
+                "--hosts",
+                &missing,
+                "--process",
+                "0",
+            ],
+            "missing.npy",
+        ),
+        (
+            vec![
+                "fit",
+                "--input",
+                &points,
+                "--k",
+                "3",
+                "--stage",
+                "distributed",
+                "--timeout",
+                "0",
+            ],
+            "--timeout must be",
+        ),
+        (
+            vec![
+                "fit",
+                "--input",
+                &points,
+                "--k",
+                "3",
+                "--stage",
+                "distributed",
+                "--init",
+                "kmeans++",
+            ],
+            "kmeans++ needs every point in memory",
+        ),
+        (
+            vec!["fit", "--input", &nan, "--k", "1", "--stage", "distributed"],
+            "NaN",
+        ),
     ];
     for (args, want) in cases {
         let out = ladder(&args);

@@ -2,11 +2,25 @@
 //! stderr and a non-zero exit.
 
 use std::process::ExitCode;
+use std::sync::OnceLock;
 
 use clap::Parser;
 use ladder_harness::cli::{Cli, one_line, run};
 
+/// The first panic of any thread (a distributed fit's network thread when a peer dies),
+/// kept to explain the error instead of printed as a backtrace.
+static FIRST_PANIC: OnceLock<String> = OnceLock::new();
+
 fn main() -> ExitCode {
+    std::panic::set_hook(Box::new(|info| {
+        let message = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".into());
+        let _ = FIRST_PANIC.set(message.lines().next().unwrap_or_default().to_string());
+    }));
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(err) if !err.use_stderr() => err.exit(), // --help, --version
@@ -19,7 +33,10 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             // `{:#}` puts the whole chain of causes on one line.
-            eprintln!("ladder: error: {err:#}");
+            match FIRST_PANIC.get() {
+                Some(panic) => eprintln!("ladder: error: {err:#} (first failure: {panic})"),
+                None => eprintln!("ladder: error: {err:#}"),
+            }
             ExitCode::FAILURE
         }
     }

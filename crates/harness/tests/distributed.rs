@@ -1,0 +1,325 @@
+//! The distributed stage: worker threads, processes on loopback, a file larger than the
+//! process may hold, and peers that never come or die. Every run is bounded in time.
+
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use ladder_blobs::io::write_points_npy;
+use ladder_blobs::{BlobSpec, Generator, make_blobs};
+use ladder_core::{Fit, FitParams, Init, Matrix, Points, Stage};
+use ladder_distributed::{Cluster, Distributed};
+use serde_json::Value;
+
+const LADDER: &str = env!("CARGO_BIN_EXE_ladder");
+
+fn blobs(n: usize, centers: usize, d: usize, generator: Generator) -> Matrix {
+    let spec = BlobSpec::new(n, centers).features(d).seed(3);
+    make_blobs(&spec, generator).unwrap().points
+}
+
+fn naive(points: Points<'_>, params: &FitParams) -> Fit {
+    ladder_naive::Naive.fit(points, params).unwrap()
+}
+
+fn bits(v: &[f64]) -> Vec<u64> {
+    v.iter().map(|x| x.to_bits()).collect()
+}
+
+#[test]
+fn one_two_and_four_workers_agree_with_naive_and_each_other() {
+    for (n, d, k, init) in [
+        (5000, 3, 7, Init::LastK),
+        (3001, 2, 12, Init::KMeansPlusPlus),
+    ] {
+        let m = blobs(n, 5, d, Generator::Numpy);
+        let params = FitParams::new(k).init(init).seed(1);
+        let reference = naive(m.view(), &params);
+        let fits: Vec<Fit> = [1, 2, 4]
+            .into_iter()
+            .map(|workers| {
+                let stage = Distributed {
+                    cluster: Cluster::Local { workers },
+                    chunk_rows: 700,
+                    timeout: Duration::from_secs(60),
+                };
+                stage.fit(m.view(), &params).unwrap()
+            })
+            .collect();
+        for f in &fits {
+            assert_eq!(f.labels, reference.labels, "n={n} d={d}");
+            assert_eq!(f.iterations, reference.iterations);
+            assert_eq!(
+                bits(&f.centers),
+                bits(&fits[0].centers),
+                "centers differ across workers"
+            );
+        }
+        assert_eq!(fits[2].details["workers_per_process"], 4);
+    }
+}
+
+/// Two free ports on loopback.
+fn free_ports() -> [u16; 2] {
+    let a = TcpListener::bind("127.0.0.1:0").unwrap();
+    let b = TcpListener::bind("127.0.0.1:0").unwrap();
+    [
+        a.local_addr().unwrap().port(),
+        b.local_addr().unwrap().port(),
+    ]
+}
+
+fn hostfile(dir: &Path, ports: &[u16]) -> String {
+    let path = dir.join("hosts.txt");
+    let text: String = ports.iter().map(|p| format!("127.0.0.1:{p}\n")).collect();
+    std::fs::write(&path, text).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+fn spawn(args: &[&str]) -> std::process::Child {
+    Command::new(LADDER)
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+fn finish_within(child: std::process::Child, limit: Duration) -> (Output, Duration) {
+    let start = Instant::now();
+    let out = child.wait_with_output().unwrap();
+    let took = start.elapsed();
+    assert!(took < limit, "took {took:?}");
+    (out, took)
+}
+
+#[test]
+fn two_processes_on_loopback_give_naives_labels() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = blobs(6000, 4, 2, Generator::Numpy);
+    let input = dir.path().join("p.npy");
+    write_points_npy(&input, &m).unwrap();
+    let hosts = hostfile(dir.path(), &free_ports());
+    let result = dir.path().join("r.json");
+    let (input, result_s) = (input.to_str().unwrap(), result.to_str().unwrap());
+    let common = [
+        "fit",
+        "--stage",
+        "distributed",
+        "--input",
+        input,
+        "--k",
+        "9",
+        "--chunk-rows",
+        "1000",
+    ];
+    let mut p1: Vec<&str> = common.to_vec();
+    p1.extend(["--hosts", &hosts, "--process", "1", "--timeout", "60"]);
+    let mut p0: Vec<&str> = common.to_vec();
+    p0.extend([
+        "--hosts",
+        &hosts,
+        "--process",
+        "0",
+        "--timeout",
+        "60",
+        "--out",
+        result_s,
+    ]);
+    let one = spawn(&p1);
+    let zero = spawn(&p0);
+    let (out0, _) = finish_within(zero, Duration::from_secs(90));
+    let (out1, _) = finish_within(one, Duration::from_secs(90));
+    assert!(
+        out0.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out0.stderr)
+    );
+    assert!(
+        out1.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out1.stderr)
+    );
+    let r: Value = serde_json::from_str(&std::fs::read_to_string(&result).unwrap()).unwrap();
+    let reference = naive(m.view(), &FitParams::new(9));
+    let labels: Vec<u32> = r["labels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_u64().unwrap() as u32)
+        .collect();
+    assert_eq!(labels, reference.labels);
+    assert_eq!(r["iterations"], reference.iterations);
+    assert_eq!(r["details"]["processes"], 2);
+}
+
+/// A file bigger than the process's data limit: the distributed stage streams it; an
+/// in-memory stage under the same limit cannot even load it (so the limit is real).
+#[test]
+fn a_file_larger_than_the_memory_limit_is_fitted_out_of_core() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = blobs(1_200_000, 4, 10, Generator::Fast); // 96 MB of points
+    let input = dir.path().join("big.npy");
+    write_points_npy(&input, &m).unwrap();
+    let result = dir.path().join("r.json");
+    let limit_kib = 60 * 1024; // 60 MiB of data segment
+    let run = |stage: &str| {
+        let script = format!(
+            "ulimit -d {limit_kib} && exec \"$0\" fit --stage {stage} --input \"$1\" --k 4 --max-iter 3 --out \"$2\""
+        );
+        Command::new("sh")
+            .args([
+                "-c",
+                &script,
+                LADDER,
+                input.to_str().unwrap(),
+                result.to_str().unwrap(),
+            ])
+            .env("MALLOC_ARENA_MAX", "2")
+            .output()
+            .unwrap()
+    };
+    let in_memory = run("parallel");
+    assert!(
+        !in_memory.status.success(),
+        "the limit does not bite: an in-memory fit of 96 MB passed"
+    );
+    let out = run("distributed");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: Value = serde_json::from_str(&std::fs::read_to_string(&result).unwrap()).unwrap();
+    let reference = naive(m.view(), &FitParams::new(4).max_iter(3));
+    let labels: Vec<u32> = r["labels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_u64().unwrap() as u32)
+        .collect();
+    assert_eq!(labels, reference.labels);
+    assert_eq!(r["iterations"], reference.iterations);
+    assert!(r["details"]["source"].as_str().unwrap().starts_with("file"));
+}
+
+fn small_input(dir: &Path) -> String {
+    let path = dir.join("p.npy");
+    write_points_npy(&path, &blobs(3000, 3, 2, Generator::Numpy)).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+#[test]
+fn a_peer_that_never_arrives_ends_the_fit_with_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = small_input(dir.path());
+    let hosts = hostfile(dir.path(), &free_ports());
+    let zero = spawn(&[
+        "fit",
+        "--stage",
+        "distributed",
+        "--input",
+        &input,
+        "--k",
+        "3",
+        "--hosts",
+        &hosts,
+        "--process",
+        "0",
+        "--timeout",
+        "3",
+    ]);
+    let (out, _) = finish_within(zero, Duration::from_secs(15));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(err.contains("no result within 3 s"), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+}
+
+#[test]
+fn a_peer_killed_mid_run_ends_the_fit_with_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = small_input(dir.path());
+    let hosts = hostfile(dir.path(), &free_ports());
+    // Endless passes (no early stop), so the fit is running when the peer dies.
+    let common = [
+        "fit",
+        "--stage",
+        "distributed",
+        "--input",
+        &input,
+        "--k",
+        "3",
+        "--no-early-stop",
+        "--max-iter",
+        "100000000",
+        "--hosts",
+        &hosts,
+        "--timeout",
+        "6",
+    ];
+    let mut p1 = common.to_vec();
+    p1.extend(["--process", "1"]);
+    let mut p0 = common.to_vec();
+    p0.extend(["--process", "0"]);
+    let mut one = spawn(&p1);
+    let zero = spawn(&p0);
+    std::thread::sleep(Duration::from_millis(1500));
+    one.kill().unwrap();
+    let _ = one.wait();
+    let (out, _) = finish_within(zero, Duration::from_secs(20));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success(),
+        "process 0 succeeded without its peer"
+    );
+    assert!(err.starts_with("ladder: error: "), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+}
+
+#[test]
+fn mismatched_processes_refuse_instead_of_computing_garbage() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = small_input(dir.path());
+    let hosts = hostfile(dir.path(), &free_ports());
+    let one = spawn(&[
+        "fit",
+        "--stage",
+        "distributed",
+        "--input",
+        &input,
+        "--k",
+        "3",
+        "--hosts",
+        &hosts,
+        "--process",
+        "1",
+        "--chunk-rows",
+        "500",
+        "--timeout",
+        "5",
+    ]);
+    let zero = spawn(&[
+        "fit",
+        "--stage",
+        "distributed",
+        "--input",
+        &input,
+        "--k",
+        "3",
+        "--hosts",
+        &hosts,
+        "--process",
+        "0",
+        "--chunk-rows",
+        "700",
+        "--timeout",
+        "5",
+    ]);
+    let (out, _) = finish_within(zero, Duration::from_secs(20));
+    let _ = finish_within(one, Duration::from_secs(20));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(err.contains("same --input and --chunk-rows"), "{err}");
+}
