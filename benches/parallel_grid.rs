@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use kmeans_ladder::core::{Fit, Points, Stage};
+use kmeans_ladder::distributed::{Cluster, Distributed, Source};
 use kmeans_ladder::harness::stages;
 use kmeans_ladder::harness::workloads::Workload;
 
@@ -59,6 +60,7 @@ fn bench(c: &mut Criterion) {
         return;
     }
 
+    let overhead = engine_overhead();
     println!(
         "\nparallel stage, {} threads (median of 5 fits):",
         rayon::current_num_threads()
@@ -68,6 +70,92 @@ fn bench(c: &mut Criterion) {
     for r in rows {
         println!("{r}");
     }
+    println!(
+        "\ndistributed stage (timely) beside parallel, per pass (assignment + update, median of 5 fits; \
+         points in memory; the \"2 processes\" are two timely processes in this OS process, \
+         talking over loopback TCP):"
+    );
+    println!("| workload | engine | parallel per pass | distributed per pass | overhead |");
+    println!("|---|---|---:|---:|---:|");
+    for r in overhead {
+        println!("{r}");
+    }
+}
+
+/// Per-pass time of the distributed stage beside the parallel stage's, same points.
+fn engine_overhead() -> Vec<String> {
+    let parallel = stages::find("parallel").unwrap();
+    let per_pass = |f: Fit| (f.assign_seconds + f.update_seconds) / f.iterations as f64;
+    let median_of =
+        |fit: &mut dyn FnMut() -> Fit| median((0..5).map(|_| per_pass(fit())).collect());
+    let mut rows = Vec::new();
+    let mut grid = Workload::grid();
+    for w in [Workload::SEED, grid.remove(0)] {
+        let m = w.points();
+        let params = w.params();
+        let base = median_of(&mut || parallel.fit(m.view(), &params).unwrap());
+        let mut engines: Vec<(&str, f64)> = vec![(
+            "1 process, 2 workers",
+            median_of(&mut || Distributed::local(2).fit(m.view(), &params).unwrap()),
+        )];
+        if w.name != "seed" {
+            let data = std::sync::Arc::new(m.as_slice().to_vec());
+            engines.push((
+                "2 processes on loopback, 1 worker each",
+                median_of(&mut || two_processes(&data, w.d, &params)),
+            ));
+        }
+        for (engine, t) in engines {
+            rows.push(format!(
+                "| {} | {engine} | {:.3} ms | {:.3} ms | {:+.0} % |",
+                w.name,
+                base * 1e3,
+                t * 1e3,
+                100.0 * (t / base - 1.0)
+            ));
+        }
+    }
+    rows
+}
+
+/// One fit by a 2-process timely cluster on loopback (each process a thread here).
+fn two_processes(
+    data: &std::sync::Arc<Vec<f64>>,
+    d: usize,
+    params: &kmeans_ladder::core::FitParams,
+) -> Fit {
+    let ports: Vec<u16> = (0..2)
+        .map(|_| {
+            std::net::TcpListener::bind("127.0.0.1:0")
+                .unwrap()
+                .local_addr()
+                .unwrap()
+                .port()
+        })
+        .collect();
+    let hosts: Vec<String> = ports.iter().map(|p| format!("127.0.0.1:{p}")).collect();
+    let stage = |process| Distributed {
+        cluster: Cluster::Hosts {
+            hosts: hosts.clone(),
+            process,
+            workers: 1,
+        },
+        chunk_rows: Distributed::DEFAULT_CHUNK_ROWS,
+        timeout: Duration::from_secs(120),
+    };
+    let source = Source::Memory {
+        data: data.clone(),
+        d,
+    };
+    let (one, p1) = (stage(1), params.clone());
+    let source1 = source.clone();
+    let peer = std::thread::spawn(move || one.fit_source(source1, &p1).unwrap());
+    let fit = stage(0)
+        .fit_source(source, params)
+        .unwrap()
+        .expect("process 0 has the fit");
+    peer.join().unwrap();
+    fit
 }
 
 /// One table row from 5 fits: whole-fit time, per-pass time, and the distance step's

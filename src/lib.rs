@@ -6,10 +6,11 @@
 //! - [`core`]: the `Stage` trait, the contract of a fit, validation, init, the driver;
 //! - [`blobs`]: `make_blobs` (numpy-exact or fast) and `.npy` / CSV I/O;
 //! - [`harness`]: the stage registry, timed fits and the `ladder` CLI;
-//! - [`naive`], [`vectorized`], [`spatial_tree`], [`parallel`]: the rungs.
+//! - [`naive`], [`vectorized`], [`spatial_tree`], [`parallel`], [`distributed`]: the rungs.
 
 pub use ladder_blobs as blobs;
 pub use ladder_core as core;
+pub use ladder_distributed as distributed;
 pub use ladder_harness as harness;
 pub use ladder_naive as naive;
 pub use ladder_parallel as parallel;

@@ -181,11 +181,13 @@ enum Reply {
         chunk: usize,
         sums: Vec<f64>,
         counts: Vec<u32>,
-        inertia: f64,
     },
+    /// The chunk's labels from the last pass, and its points' squared distances to the
+    /// centers of that pass, summed in point order.
     Labels {
         chunk: usize,
         labels: Vec<u32>,
+        inertia: f64,
     },
     Failed(String),
 }
@@ -424,6 +426,8 @@ struct Chunks {
     /// For a memory source: each chunk laid out for the kernel.
     layouts: Vec<Option<Layout>>,
     labels: Vec<Vec<u32>>,
+    /// The centers of the last pass.
+    last_centers: Vec<f64>,
     file: Option<File>,
 }
 
@@ -461,30 +465,40 @@ impl Chunks {
             ids,
             layouts,
             labels,
+            last_centers: Vec::new(),
             file,
         })
     }
 
-    /// Labels every chunk against `centers` and returns each chunk's partials.
-    fn assign(&mut self, job: &Job, centers: &[f64]) -> Vec<Reply> {
+    /// Calls `f(i, rows)` for each of this worker's chunks, `i` its position here; a
+    /// file source is read one chunk at a time into a reused buffer.
+    fn for_each_chunk(&self, job: &Job, mut f: impl FnMut(usize, &[f64])) -> Result<(), String> {
         let d = job.source.d();
-        let k = centers.len() / d;
-        let mut replies = Vec::with_capacity(self.ids.len());
         let mut buffer = Vec::new();
         for (i, &chunk) in self.ids.iter().enumerate() {
             let range = rows_of(job, chunk);
-            let rows: &[f64] = match (&job.source, &self.file) {
-                (Source::Memory { data, .. }, _) => &data[range.start * d..range.end * d],
+            match (&job.source, &self.file) {
+                (Source::Memory { data, .. }, _) => f(i, &data[range.start * d..range.end * d]),
                 (Source::File { path, layout }, Some(file)) => {
                     buffer.resize(range.len() * d, 0.0);
-                    if let Err(e) = read_npy_rows(file, path, layout, range.start, &mut buffer) {
-                        return vec![Reply::Failed(e.to_string())];
-                    }
-                    &buffer
+                    read_npy_rows(file, path, layout, range.start, &mut buffer)
+                        .map_err(|e| e.to_string())?;
+                    f(i, &buffer);
                 }
-                (Source::File { .. }, None) => unreachable!("a file source opens its file"),
-            };
-            let labels = &mut self.labels[i];
+                (Source::File { .. }, None) => return Err("the data file is not open".into()),
+            }
+        }
+        Ok(())
+    }
+
+    /// Labels every chunk against `centers` and returns each chunk's partial sums.
+    fn assign(&mut self, job: &Job, centers: &[f64]) -> Vec<Reply> {
+        let d = job.source.d();
+        let k = centers.len() / d;
+        let mut labels = std::mem::take(&mut self.labels);
+        let mut replies = Vec::with_capacity(self.ids.len());
+        let result = self.for_each_chunk(job, |i, rows| {
+            let labels = &mut labels[i];
             match &self.layouts[i] {
                 Some(layout) => layout.assign(rows, centers, labels),
                 None => Layout::new(Points::new(rows, d).expect("whole rows"))
@@ -493,24 +507,47 @@ impl Chunks {
             let mut sums = vec![0.0; k * d];
             let mut counts = vec![0u32; k];
             accumulate(rows, labels, d, &mut sums, &mut counts);
-            let inertia = rows
-                .chunks_exact(d)
-                .zip(labels.iter())
-                .map(|(p, &l)| sq_dist(p, &centers[l as usize * d..(l as usize + 1) * d]))
-                .fold(0.0, |a, b| a + b);
             replies.push(Reply::Partial {
-                chunk,
+                chunk: self.ids[i],
                 sums,
                 counts,
+            });
+        });
+        self.labels = labels;
+        self.last_centers = centers.to_vec();
+        match result {
+            Ok(()) => replies,
+            Err(e) => vec![Reply::Failed(e)],
+        }
+    }
+
+    /// Every chunk's labels and inertia against the centers of the last pass.
+    fn finish(&self, job: &Job) -> Vec<Reply> {
+        let d = job.source.d();
+        let centers = &self.last_centers;
+        let mut replies = Vec::with_capacity(self.ids.len());
+        let result = self.for_each_chunk(job, |i, rows| {
+            let labels = &self.labels[i];
+            let inertia = rows
+                .chunks_exact(d)
+                .zip(labels)
+                .map(|(p, &l)| sq_dist(p, &centers[l as usize * d..(l as usize + 1) * d]))
+                .fold(0.0, |a, b| a + b);
+            replies.push(Reply::Labels {
+                chunk: self.ids[i],
+                labels: labels.clone(),
                 inertia,
             });
+        });
+        match result {
+            Ok(()) => replies,
+            Err(e) => vec![Reply::Failed(e)],
         }
-        replies
     }
 }
 
-/// One chunk's per-cluster sums, counts and inertia.
-type ChunkPartial = (Vec<f64>, Vec<u32>, f64);
+/// One chunk's per-cluster sums and counts.
+type ChunkPartial = (Vec<f64>, Vec<u32>);
 
 /// Worker 0's view of the fit in progress.
 struct Driver {
@@ -561,15 +598,7 @@ fn run_worker(
                     }
                     Command::Finish => {
                         *finished.borrow_mut() = true;
-                        let c = chunks.borrow();
-                        c.ids
-                            .iter()
-                            .zip(&c.labels)
-                            .map(|(&chunk, labels)| Reply::Labels {
-                                chunk,
-                                labels: labels.clone(),
-                            })
-                            .collect()
+                        chunks.borrow().finish(&job)
                     }
                 })
                 .exchange(|_| 0)
@@ -624,12 +653,21 @@ fn run_worker(
             return Err(DistributedError::Worker(e.clone()));
         }
         if finishing {
+            // Labels and inertia in chunk order.
             let mut labels = vec![Vec::new(); n_chunks];
+            let mut inertias = vec![0.0; n_chunks];
             for reply in replies {
-                if let Reply::Labels { chunk, labels: l } = reply {
+                if let Reply::Labels {
+                    chunk,
+                    labels: l,
+                    inertia,
+                } = reply
+                {
                     labels[chunk] = l;
+                    inertias[chunk] = inertia;
                 }
             }
+            driver.inertia = inertias.iter().fold(0.0, |a, b| a + b);
             return Ok(Some(Fit {
                 labels: labels.concat(),
                 centers: driver.centers,
@@ -652,17 +690,15 @@ fn run_worker(
                 chunk,
                 sums,
                 counts,
-                inertia,
             } = reply
             {
-                partials[chunk] = Some((sums, counts, inertia));
+                partials[chunk] = Some((sums, counts));
             }
         }
         let mut sums = vec![0.0; k * d];
         let mut counts = vec![0u64; k];
-        let mut inertia = 0.0;
         for (chunk, p) in partials.iter().enumerate() {
-            let Some((s, c, i)) = p else {
+            let Some((s, c)) = p else {
                 return Err(DistributedError::Worker(format!(
                     "chunk {chunk} sent no partial sums"
                 )));
@@ -673,7 +709,6 @@ fn run_worker(
             for (a, &b) in counts.iter_mut().zip(c) {
                 *a += u64::from(b);
             }
-            inertia += i;
         }
         let previous = driver.centers.clone();
         for (j, center) in driver.centers.chunks_exact_mut(d).enumerate() {
@@ -684,7 +719,6 @@ fn run_worker(
             }
         }
         driver.iterations += 1;
-        driver.inertia = inertia;
         driver.converged = driver.centers == previous;
         driver.update_seconds += t.elapsed().as_secs_f64();
         let stop_all = job.params.max_iter <= driver.iterations

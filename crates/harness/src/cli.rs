@@ -322,7 +322,10 @@ fn fit_distributed(args: &FitArgs) -> Result<()> {
     let initial = ladder_distributed::initial_centers(&source, &params)?;
     let params = params.initial_centers(initial.clone());
     if !is_process_0 {
-        stage.fit_source(source, &params)?;
+        // Process 0 fits 1 + repeat times; every process must take part in each fit.
+        for _ in 0..=args.repeat {
+            stage.fit_source(source.clone(), &params)?;
+        }
         println!(
             "process {} of the cluster: done (process 0 has the result)",
             args.process.unwrap_or(0)

@@ -323,3 +323,58 @@ fn mismatched_processes_refuse_instead_of_computing_garbage() {
     assert!(!out.status.success());
     assert!(err.contains("same --input and --chunk-rows"), "{err}");
 }
+
+#[test]
+fn the_local_cluster_launcher_runs_and_collects_the_result() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = blobs(4000, 3, 2, Generator::Numpy);
+    let input = dir.path().join("p.npy");
+    write_points_npy(&input, &m).unwrap();
+    let result = dir.path().join("r.json");
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../scripts/local_cluster.sh"
+    );
+    let port = free_ports()[0];
+    let child = Command::new("bash")
+        .args([
+            script,
+            "3",
+            "--input",
+            input.to_str().unwrap(),
+            "--k",
+            "5",
+            "--chunk-rows",
+            "600",
+        ])
+        .args([
+            "--workers",
+            "1",
+            "--timeout",
+            "60",
+            "--out",
+            result.to_str().unwrap(),
+        ])
+        .env("LADDER", LADDER)
+        .env("PORT", port.to_string())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (out, _) = finish_within(child, Duration::from_secs(90));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: Value = serde_json::from_str(&std::fs::read_to_string(&result).unwrap()).unwrap();
+    let reference = naive(m.view(), &FitParams::new(5));
+    let labels: Vec<u32> = r["labels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_u64().unwrap() as u32)
+        .collect();
+    assert_eq!(labels, reference.labels);
+    assert_eq!(r["details"]["processes"], 3);
+}
