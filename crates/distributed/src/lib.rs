@@ -260,17 +260,19 @@ impl Distributed {
         };
         // Timely blocks while it connects to its peers: run it on a thread and wait for
         // it no longer than the deadline.
-        // Worker 0 sends its result as soon as it has it (other workers may still be
-        // waiting on a peer that failed); a process without worker 0 reports when all of
-        // its workers are done.
-        let (tx, rx) = mpsc::channel();
+        // Worker 0 sends its result as soon as it has it, so that a failure ends the fit
+        // at once even while other workers wait on a dead peer; on success the fit still
+        // waits for every worker to shut down cleanly, so that no peer loses its
+        // connection mid-goodbye. A process without worker 0 reports when its workers
+        // are done.
+        let (early_tx, early_rx) = mpsc::channel();
+        let (done_tx, done_rx) = mpsc::channel();
         let run_job = Arc::clone(&job);
-        let worker_tx = tx.clone();
         std::thread::spawn(move || {
             let result = timely::execute(config, move |worker| {
                 let result = run_worker(worker, &run_job);
                 if worker.index() == 0 {
-                    let _ = worker_tx.send(result.clone());
+                    let _ = early_tx.send(result.clone());
                 }
                 result
             })
@@ -287,20 +289,40 @@ impl Distributed {
                 }
                 first.map_err(DistributedError::Worker)?
             });
-            let _ = tx.send(result);
+            let _ = done_tx.send(result);
         });
-        let remaining = job.deadline.saturating_duration_since(Instant::now());
-        let mut fit = match rx.recv_timeout(remaining + Duration::from_millis(500)) {
-            Ok(result) => result?,
-            Err(mpsc::RecvTimeoutError::Timeout) => {
-                return Err(DistributedError::Timeout(self.timeout));
+        let deadline = job.deadline + Duration::from_millis(500);
+        let wait = |rx: &mpsc::Receiver<Result<Option<Fit>, DistributedError>>| match rx
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+        {
+            Ok(result) => result,
+            Err(mpsc::RecvTimeoutError::Timeout) => Err(DistributedError::Timeout(self.timeout)),
+            Err(mpsc::RecvTimeoutError::Disconnected) => Err(DistributedError::Worker(
+                "the dataflow stopped without a result: a peer died or the connection failed"
+                    .into(),
+            )),
+        };
+        let hosts_worker_0 = match &self.cluster {
+            Cluster::Local { .. } => true,
+            Cluster::Hosts { process, .. } => *process == 0,
+        };
+        let mut fit = if hosts_worker_0 {
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            match early_rx.recv_timeout(remaining) {
+                Ok(Ok(fit)) => {
+                    // The result is in hand; give the shutdown until the deadline.
+                    let _ = wait(&done_rx);
+                    fit
+                }
+                Ok(Err(e)) => return Err(e),
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    return Err(DistributedError::Timeout(self.timeout));
+                }
+                // Worker 0 never ran: the joined result says why (a failed start).
+                Err(mpsc::RecvTimeoutError::Disconnected) => wait(&done_rx)?,
             }
-            Err(mpsc::RecvTimeoutError::Disconnected) => {
-                return Err(DistributedError::Worker(
-                    "the dataflow stopped without a result: a peer died or the connection failed"
-                        .into(),
-                ));
-            }
+        } else {
+            wait(&done_rx)?
         };
         if let Some(fit) = fit.as_mut() {
             let chunks = n.div_ceil(self.chunk_rows);
