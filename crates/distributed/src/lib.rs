@@ -421,10 +421,12 @@ fn validate_and_init(source: &Source, params: &FitParams) -> Result<Vec<f64>, Di
                 Init::LastK => (n - params.k..n).collect(),
                 Init::FirstK => (0..params.k).collect(),
                 Init::Random => ladder_core::init::random_rows(n, params.k, params.seed),
+                // D² sampling looks at every point for every center: it reads the whole
+                // file into memory once, the one step that is not out of core.
                 Init::KMeansPlusPlus => {
-                    return Err(DistributedError::Input(
-                        "kmeans++ needs every point in memory; with a file input use last-k, first-k or random, or --init-centers".into(),
-                    ));
+                    let all = read(0, n)?;
+                    let points = Points::new(&all, d)?;
+                    ladder_core::init::kmeans_plus_plus_rows(points, params.k, params.seed)
                 }
             };
             let mut centers = Vec::with_capacity(params.k * d);

@@ -423,20 +423,6 @@ fn bad_input_gets_one_clear_line_and_a_nonzero_exit() {
             "--timeout must be",
         ),
         (
-            vec![
-                "fit",
-                "--input",
-                &points,
-                "--k",
-                "3",
-                "--stage",
-                "distributed",
-                "--init",
-                "kmeans++",
-            ],
-            "kmeans++ needs every point in memory",
-        ),
-        (
             vec!["fit", "--input", &nan, "--k", "1", "--stage", "distributed"],
             "NaN",
         ),
