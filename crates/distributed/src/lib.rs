@@ -570,6 +570,9 @@ impl Chunks {
     }
 }
 
+/// How long a waiting worker spins before it parks.
+const SPIN: Duration = Duration::from_micros(300);
+
 /// One chunk's per-cluster sums and counts.
 type ChunkPartial = (Vec<f64>, Vec<u32>);
 
@@ -660,8 +663,16 @@ fn run_worker(
         }
         round += 1;
         input.advance_to(round);
+        // Spin for a short while (a pass on small data is over in microseconds), then
+        // park until a message arrives, leaving the cores to the workers and the
+        // network threads of this and other processes.
+        let waiting = Instant::now();
         while probe.less_than(input.time()) {
-            worker.step();
+            if waiting.elapsed() < SPIN {
+                worker.step();
+            } else {
+                worker.step_or_park(Some(Duration::from_millis(1)));
+            }
             if Instant::now() > job.deadline {
                 return Err(DistributedError::Timeout(job.timeout));
             }
