@@ -17,17 +17,18 @@ pub struct Agreement {
     pub max_center_diff: f64,
 }
 
+/// Points whose label differs between two labelings (all of them when the lengths differ).
+pub fn labels_differing(labels: &[u32], reference: &[u32]) -> usize {
+    if labels.len() == reference.len() {
+        labels.iter().zip(reference).filter(|(a, b)| a != b).count()
+    } else {
+        labels.len().max(reference.len())
+    }
+}
+
 impl Agreement {
     pub fn of(fit: &Fit, reference: &Fit) -> Self {
-        let labels_differing = if fit.labels.len() == reference.labels.len() {
-            fit.labels
-                .iter()
-                .zip(&reference.labels)
-                .filter(|(a, b)| a != b)
-                .count()
-        } else {
-            fit.labels.len().max(reference.labels.len())
-        };
+        let labels_differing = labels_differing(&fit.labels, &reference.labels);
         let max_center_diff = if fit.centers.len() == reference.centers.len() {
             fit.centers
                 .iter()

@@ -131,15 +131,7 @@ impl Report {
         let mut rows: Vec<Row> = Vec::with_capacity(measurements.len());
         for m in measurements {
             let median = m.timing.median_seconds;
-            let labels_differing = if m.labels.len() == reference.labels.len() {
-                m.labels
-                    .iter()
-                    .zip(&reference.labels)
-                    .filter(|(a, b)| a != b)
-                    .count()
-            } else {
-                reference.labels.len().max(m.labels.len())
-            };
+            let labels_differing = crate::check::labels_differing(&m.labels, &reference.labels);
             let spread = (m.timing.ci_high_seconds - m.timing.ci_low_seconds) / median;
             rows.push(Row {
                 speedup_vs_naive: reference.timing.median_seconds / median,
