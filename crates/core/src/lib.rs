@@ -51,6 +51,6 @@ pub use driver::{
     Fit, Steps, assign_nearest, fit_with, inertia, lloyd, nearest, sq_dist, update_means,
 };
 pub use error::FitError;
-pub use params::{FitParams, Init, MAX_ABS_COORDINATE};
+pub use params::{FitParams, Init, MAX_ABS_COORDINATE, check_values};
 pub use points::{Matrix, Points};
 pub use stage::Stage;

@@ -137,7 +137,14 @@ impl FitParams {
     /// initial centers of `k × d` values, and every coordinate (of the points and of given
     /// centers) finite and within ±[`MAX_ABS_COORDINATE`].
     pub fn check(&self, points: Points<'_>) -> Result<(), FitError> {
-        let n = points.n();
+        self.check_shape(points.n(), points.d())?;
+        check_values(points)
+    }
+
+    /// The checks that need only the shape of the points (`n × d`), not their values:
+    /// `1 <= k <= n`, `max_iter >= 1`, and given initial centers of `k × d` valid values.
+    /// A caller that streams the points checks their values with [`check_values`].
+    pub fn check_shape(&self, n: usize, d: usize) -> Result<(), FitError> {
         if n == 0 {
             return Err(FitError::NoPoints);
         }
@@ -151,23 +158,22 @@ impl FitParams {
             return Err(FitError::MaxIterZero);
         }
         if let Some(centers) = &self.initial_centers {
-            let expected = self.k * points.d();
-            if centers.len() != expected {
+            if centers.len() != self.k * d {
                 return Err(FitError::DimensionMismatch {
                     k: self.k,
-                    d: points.d(),
+                    d,
                     got: centers.len(),
                 });
             }
-            check_values(Points::new(centers, points.d())?)
+            check_values(Points::new(centers, d)?)
                 .map_err(|e| FitError::BadInitialCenter(Box::new(e)))?;
         }
-        check_values(points)
+        Ok(())
     }
 }
 
 /// Every coordinate finite and within ±[`MAX_ABS_COORDINATE`]; the first offender is named.
-fn check_values(points: Points<'_>) -> Result<(), FitError> {
+pub fn check_values(points: Points<'_>) -> Result<(), FitError> {
     // NaN fails every comparison, so it is caught by `is_finite`.
     let bad = |v: f64| !v.is_finite() || v.abs() > MAX_ABS_COORDINATE;
     let Some(i) = points.as_slice().iter().position(|&v| bad(v)) else {

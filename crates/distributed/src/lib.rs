@@ -41,8 +41,8 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use ladder_blobs::io::{NpyLayout, read_npy_rows};
-use ladder_core::{Fit, FitError, FitParams, Init, Points, Stage, sq_dist};
-use ladder_parallel::{Layout, accumulate};
+use ladder_core::{Fit, FitError, FitParams, Init, Points, Stage, check_values, inertia};
+use ladder_parallel::{Layout, accumulate, means_from_partials};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use timely::container::CapacityContainerBuilder;
@@ -202,6 +202,33 @@ struct Job {
     deadline: Instant,
 }
 
+/// Points and parameters checked against each other, with the initial centers chosen:
+/// ready to fit any number of times without reading a file source again to check it.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    source: Source,
+    params: FitParams,
+    initial_centers: Vec<f64>,
+}
+
+impl Prepared {
+    /// Checks `params` against the points of `source` (a file is read chunk by chunk)
+    /// and chooses the initial centers.
+    pub fn new(source: Source, params: &FitParams) -> Result<Self, DistributedError> {
+        let initial_centers = validate_and_init(&source, params)?;
+        Ok(Self {
+            source,
+            params: params.clone(),
+            initial_centers,
+        })
+    }
+
+    /// The `k × d` centers the fit starts from.
+    pub fn initial_centers(&self) -> &[f64] {
+        &self.initial_centers
+    }
+}
+
 impl Distributed {
     /// Fits the points of `source`. In a cluster every process calls this; process 0
     /// gets `Some(fit)`, the others `None`.
@@ -210,18 +237,23 @@ impl Distributed {
         source: Source,
         params: &FitParams,
     ) -> Result<Option<Fit>, DistributedError> {
+        self.fit_prepared(&Prepared::new(source, params)?)
+    }
+
+    /// [`Distributed::fit_source`] for points and parameters already checked.
+    pub fn fit_prepared(&self, prepared: &Prepared) -> Result<Option<Fit>, DistributedError> {
         let start = Instant::now();
+        let source = prepared.source.clone();
         let (n, d) = (source.n(), source.d());
         if self.chunk_rows == 0 {
             return Err(DistributedError::Input(
                 "--chunk-rows must be at least 1".into(),
             ));
         }
-        let initial_centers = validate_and_init(&source, params)?;
         let job = Arc::new(Job {
             source,
-            params: params.clone(),
-            initial_centers,
+            params: prepared.params.clone(),
+            initial_centers: prepared.initial_centers.clone(),
             chunk_rows: self.chunk_rows,
             timeout: self.timeout,
             deadline: start + self.timeout,
@@ -343,12 +375,6 @@ impl Distributed {
     }
 }
 
-/// Checks `params` against the points of `source` (a file is read chunk by chunk) and
-/// returns the initial centers the fit starts from.
-pub fn initial_centers(source: &Source, params: &FitParams) -> Result<Vec<f64>, DistributedError> {
-    validate_and_init(source, params)
-}
-
 /// The contract's checks and initial centers, reading a file source chunk by chunk.
 fn validate_and_init(source: &Source, params: &FitParams) -> Result<Vec<f64>, DistributedError> {
     match source {
@@ -360,18 +386,7 @@ fn validate_and_init(source: &Source, params: &FitParams) -> Result<Vec<f64>, Di
         Source::File { path, layout } => {
             let (n, d) = (layout.n, layout.d);
             // The parameters against the shape first, with the contract's own errors.
-            if n == 0 {
-                return Err(FitError::NoPoints.into());
-            }
-            if params.k == 0 {
-                return Err(FitError::KZero.into());
-            }
-            if params.k > n {
-                return Err(FitError::KTooLarge { k: params.k, n }.into());
-            }
-            if params.max_iter == 0 {
-                return Err(FitError::MaxIterZero.into());
-            }
+            params.check_shape(n, d)?;
             let file = File::open(path)
                 .map_err(|e| DistributedError::Input(format!("{}: {e}", path.display())))?;
             let read = |start: usize, rows: usize| -> Result<Vec<f64>, DistributedError> {
@@ -384,7 +399,7 @@ fn validate_and_init(source: &Source, params: &FitParams) -> Result<Vec<f64>, Di
             let block = 65_536;
             for start in (0..n).step_by(block) {
                 let buf = read(start, block.min(n - start))?;
-                check_values(&buf, d).map_err(|e| match e {
+                check_values(Points::new(&buf, d)?).map_err(|e| match e {
                     FitError::NonFinite { row, col, value } => FitError::NonFinite {
                         row: row + start,
                         col,
@@ -405,16 +420,6 @@ fn validate_and_init(source: &Source, params: &FitParams) -> Result<Vec<f64>, Di
                 })?;
             }
             if let Some(given) = &params.initial_centers {
-                if given.len() != params.k * d {
-                    let got = given.len();
-                    return Err(FitError::DimensionMismatch {
-                        k: params.k,
-                        d,
-                        got,
-                    }
-                    .into());
-                }
-                check_values(given, d).map_err(|e| FitError::BadInitialCenter(Box::new(e)))?;
                 return Ok(given.clone());
             }
             let rows: Vec<usize> = match params.init {
@@ -436,11 +441,6 @@ fn validate_and_init(source: &Source, params: &FitParams) -> Result<Vec<f64>, Di
             Ok(centers)
         }
     }
-}
-
-/// The contract's value check (finite, within range) on a block of rows.
-fn check_values(rows: &[f64], d: usize) -> Result<(), FitError> {
-    FitParams::new(1).check(Points::new(rows, d)?)
 }
 
 /// One worker's chunks: their rows (held for a memory source, read per pass for a
@@ -552,15 +552,11 @@ impl Chunks {
         let mut replies = Vec::with_capacity(self.ids.len());
         let result = self.for_each_chunk(job, |i, rows| {
             let labels = &self.labels[i];
-            let inertia = rows
-                .chunks_exact(d)
-                .zip(labels)
-                .map(|(p, &l)| sq_dist(p, &centers[l as usize * d..(l as usize + 1) * d]))
-                .fold(0.0, |a, b| a + b);
+            let points = Points::new(rows, d).expect("whole rows");
             replies.push(Reply::Labels {
                 chunk: self.ids[i],
                 labels: labels.clone(),
-                inertia,
+                inertia: inertia(points, centers, labels),
             });
         });
         match result {
@@ -730,29 +726,17 @@ fn run_worker(
                 partials[chunk] = Some((sums, counts));
             }
         }
-        let mut sums = vec![0.0; k * d];
-        let mut counts = vec![0u64; k];
-        for (chunk, p) in partials.iter().enumerate() {
-            let Some((s, c)) = p else {
-                return Err(DistributedError::Worker(format!(
-                    "chunk {chunk} sent no partial sums"
-                )));
-            };
-            for (a, b) in sums.iter_mut().zip(s) {
-                *a += b;
-            }
-            for (a, &b) in counts.iter_mut().zip(c) {
-                *a += u64::from(b);
-            }
+        if let Some(chunk) = partials.iter().position(Option::is_none) {
+            return Err(DistributedError::Worker(format!(
+                "chunk {chunk} sent no partial sums"
+            )));
         }
         let previous = driver.centers.clone();
-        for (j, center) in driver.centers.chunks_exact_mut(d).enumerate() {
-            if counts[j] > 0 {
-                for (t, c) in center.iter_mut().enumerate() {
-                    *c = sums[j * d + t] / counts[j] as f64;
-                }
-            }
-        }
+        let ordered = partials
+            .iter()
+            .flatten()
+            .map(|(s, c)| (s.as_slice(), c.as_slice()));
+        means_from_partials(ordered, &mut driver.centers);
         driver.iterations += 1;
         driver.converged = driver.centers == previous;
         driver.update_seconds += t.elapsed().as_secs_f64();

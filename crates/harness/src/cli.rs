@@ -8,7 +8,7 @@ use clap::{Args, Parser, Subcommand};
 use ladder_blobs::io::{create_file, npy_layout, read_points, write_labels_npy, write_points};
 use ladder_blobs::{BlobSpec, Generator, make_blobs};
 use ladder_core::{FitParams, Init};
-use ladder_distributed::{Cluster, Distributed, Source, read_hostfile};
+use ladder_distributed::{Cluster, Distributed, Prepared, Source, read_hostfile};
 
 use crate::run::{FitRecord, timed_fit};
 use crate::stages;
@@ -248,11 +248,7 @@ fn report_fit(
     run: crate::run::TimedFit,
 ) -> Result<()> {
     let input = args.input.display().to_string();
-    let mut record = FitRecord::new(stage, &input, n, params, initial, run);
-    if params.initial_centers.is_some() && args.init_centers.is_none() {
-        // The distributed path passes the chosen centers explicitly; name the method.
-        record.init = args.init.name().to_string();
-    }
+    let record = FitRecord::new(stage, &input, n, params, initial, run);
     println!("{}", record.summary());
     if let (Some(file), Some(path)) = (out, &args.out) {
         let mut writer = BufWriter::new(file);
@@ -319,12 +315,12 @@ fn fit_distributed(args: &FitArgs) -> Result<()> {
         Source::Memory { data, d } => (data.len() / d, *d),
     };
     let params = params_from_args(args, d)?;
-    let initial = ladder_distributed::initial_centers(&source, &params)?;
-    let params = params.initial_centers(initial.clone());
+    // Checked (and a file read) once, however many fits follow.
+    let prepared = Prepared::new(source, &params)?;
     if !is_process_0 {
         // Process 0 fits 1 + repeat times; every process must take part in each fit.
         for _ in 0..=args.repeat {
-            stage.fit_source(source.clone(), &params)?;
+            stage.fit_prepared(&prepared)?;
         }
         println!(
             "process {} of the cluster: done (process 0 has the result)",
@@ -334,8 +330,9 @@ fn fit_distributed(args: &FitArgs) -> Result<()> {
     }
     let run = crate::run::timed("distributed", args.repeat, || {
         stage
-            .fit_source(source.clone(), &params)?
+            .fit_prepared(&prepared)?
             .context("process 0 returned no result")
     })?;
-    report_fit(args, out, "distributed", n, &params, &initial, run)
+    let initial = prepared.initial_centers();
+    report_fit(args, out, "distributed", n, &params, initial, run)
 }

@@ -207,6 +207,41 @@ impl Layout {
     }
 }
 
+/// The contract's update from per-block partials: each cluster's sums and counts added
+/// block by block in the order given, then divided; an empty cluster keeps its center.
+/// Each partial is `(sums: k × d, counts: k)`.
+pub fn means_from_partials<'a>(
+    partials: impl IntoIterator<Item = (&'a [f64], &'a [u32])>,
+    centers: &mut [f64],
+) {
+    let mut sums = vec![0.0; centers.len()];
+    let mut counts: Vec<u64> = Vec::new();
+    for (s, c) in partials {
+        counts.resize(c.len(), 0);
+        for (a, b) in sums.iter_mut().zip(s) {
+            *a += b;
+        }
+        for (a, &b) in counts.iter_mut().zip(c) {
+            *a += u64::from(b);
+        }
+    }
+    if counts.is_empty() {
+        return;
+    }
+    let d = centers.len() / counts.len();
+    for ((center, sum), &count) in centers
+        .chunks_exact_mut(d)
+        .zip(sums.chunks_exact(d))
+        .zip(&counts)
+    {
+        if count > 0 {
+            for (c, s) in center.iter_mut().zip(sum) {
+                *c = s / count as f64;
+            }
+        }
+    }
+}
+
 /// Adds each row into its cluster's sum (in point order) and counts it.
 pub fn accumulate(rows: &[f64], labels: &[u32], d: usize, sums: &mut [f64], counts: &mut [u32]) {
     for (row, &l) in rows.chunks_exact(d).zip(labels) {
@@ -281,27 +316,11 @@ impl Steps for ParallelSteps<'_> {
                 .for_each(work);
         }
         // Blocks in order: the same sums whatever the number of threads.
-        for (j, center) in centers.chunks_exact_mut(d).enumerate() {
-            let count: u64 = self
-                .partial_counts
-                .iter()
-                .skip(j)
-                .step_by(k)
-                .map(|&c| u64::from(c))
-                .sum();
-            if count == 0 {
-                continue;
-            }
-            for (t, c) in center.iter_mut().enumerate() {
-                let sum = self
-                    .partial_sums
-                    .iter()
-                    .skip(j * d + t)
-                    .step_by(k * d)
-                    .fold(0.0, |a, &s| a + s);
-                *c = sum / count as f64;
-            }
-        }
+        let blocks = self
+            .partial_sums
+            .chunks_exact(k * d)
+            .zip(self.partial_counts.chunks_exact(k));
+        means_from_partials(blocks, centers);
     }
 
     fn details(&self) -> Map<String, Value> {
