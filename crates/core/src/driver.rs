@@ -12,7 +12,8 @@ use crate::{FitError, FitParams, Points, init};
 pub trait Steps {
     /// Writes into `labels[i]` the index of the center nearest to point `i` (squared
     /// distance summed over dimensions in order; the lowest index wins a tie).
-    /// `centers` is `k × d`, row-major.
+    /// `centers` is `k × d`, row-major. On entry `labels` holds what the previous pass
+    /// wrote (zeros before the first), so a rung may write only the labels that changed.
     fn assign(&mut self, centers: &[f64], labels: &mut [u32]);
 
     /// Replaces `centers` (on entry: the centers `labels` were computed from) by the

@@ -6,7 +6,7 @@ static STAGES: &[&dyn Stage] = &[
     &ladder_naive::Naive,
     &ladder_vectorized::Vectorized::new(),
     &ladder_spatial_tree::SpatialTree,
-    &ladder_parallel::Parallel,
+    &ladder_parallel::Parallel::new(),
     &ladder_distributed::Distributed::local(2),
 ];
 

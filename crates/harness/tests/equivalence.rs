@@ -11,15 +11,20 @@ use ladder_harness::stages;
 /// Centers may differ by summation order only: a few ulps of the data's scale.
 const CENTER_TOLERANCE: f64 = 1e-9;
 
+/// The parallel stage's brute-force path, which it uses only for large fits on its own.
+const PARALLEL_BRUTE_FORCE: ladder_parallel::Parallel = ladder_parallel::Parallel::brute_force();
+
 fn assert_all_stages_agree(data: &[f64], d: usize, params: &FitParams, what: &str) {
     let points = Points::new(data, d).unwrap();
     let reference = ladder_naive::Naive.fit(points, params).unwrap();
-    for stage in &stages::all()[1..] {
+    let extra: &[&dyn Stage] = &[&PARALLEL_BRUTE_FORCE];
+    for stage in stages::all()[1..].iter().chain(extra) {
         let fit = stage.fit(points, params).unwrap();
         let a = Agreement::of(&fit, &reference);
+        let method = fit.details.get("method").map(|m| m.to_string());
         assert!(
             a.same_work() && a.max_center_diff <= CENTER_TOLERANCE,
-            "{} differs from naive on {what} ({params:?}): {a:?}",
+            "{} ({method:?}) differs from naive on {what} ({params:?}): {a:?}",
             stage.name()
         );
     }

@@ -1,8 +1,24 @@
 // The assignment kernels, written once over 8-lane f64 vectors `V` and compiled once per
-// instruction set: this file is `include!`d by the `avx512` and `avx2` modules, each of
-// which first defines `V`, the mask type `M`, the primitives (`splat`, `load`, `add`, `sub`,
-// `mul`, `fmadd`, `min`, `lt`, `select`, `store`) and the `isa!` macro that puts its
-// `#[target_feature]` on a function.
+// instruction set: this file is `include!`d by the `avx512`, `avx2` and `portable`
+// modules, each of which first defines `V`, the mask type `M`, the primitives (`splat`,
+// `load`, `add`, `sub`, `mul`, `fmadd`, `min`, `lt`, `select`, `store`, `lookup`, `bits`)
+// and the `isa!` macro that puts its `#[target_feature]` (if any) on a function.
+
+isa! {
+    /// The contract's squared distance from 8 points (one group) to center `c`: squared
+    /// differences summed in feature order, from zero (`0 + a` is `a`, for `a ≥ 0`, so
+    /// the sum starts at the first square); no FMA.
+    #[inline]
+    fn exact_dist(xs: &[f64], c: &[f64]) -> V {
+        let diff = sub(load(lanes(xs, 0)), splat(c[0]));
+        let mut acc = mul(diff, diff);
+        for (t, &ct) in c.iter().enumerate().skip(1) {
+            let diff = sub(load(lanes(xs, t)), splat(ct));
+            acc = add(acc, mul(diff, diff));
+        }
+        acc
+    }
+}
 
 isa! {
     /// Labels consecutive groups of 8 points by the contract's exact formula.
@@ -12,12 +28,7 @@ isa! {
             let mut best = splat(f64::INFINITY);
             let mut best_j = splat(0.0);
             for (j, c) in centers.chunks_exact(d).enumerate() {
-                // Sum of squared differences in feature order, from zero; no FMA.
-                let mut acc = splat(0.0);
-                for (t, &ct) in c.iter().enumerate() {
-                    let diff = sub(load(lanes(xs, t)), splat(ct));
-                    acc = add(acc, mul(diff, diff));
-                }
+                let acc = exact_dist(xs, c);
                 // Strictly smaller only: the lowest index keeps a tie.
                 let better = lt(acc, best);
                 best = select(better, acc, best);
@@ -91,5 +102,113 @@ isa! {
             };
         }
         by_dims!(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16)
+    }
+}
+
+isa! {
+    /// Like `exact_groups`, also keeping each lane's second-smallest distance, which the
+    /// bounds need. Fills `labels`, and `best` and `second` with the square roots of the
+    /// two smallest squared distances, times `1 + slack` and `1 − slack`.
+    fn top2_groups<const D: usize>(groups: &[f64], centers: &[f64], d: usize, out: Top2<'_>) {
+        let d = if D > 0 { D } else { d };
+        let width = d * LANES;
+        // Two groups at a time: their compare-and-select chains interleave.
+        let pairs = groups.len() / (2 * width);
+        let (head, tail) = groups.split_at(pairs * 2 * width);
+        let (labels, best, second) = (out.labels, out.best, out.second);
+        let (l0, l1) = labels.split_at_mut(pairs * 2 * LANES);
+        let (b0, b1) = best.split_at_mut(pairs * 2 * LANES);
+        let (s0, s1) = second.split_at_mut(pairs * 2 * LANES);
+        let step = 2 * LANES;
+        let outs = l0.chunks_exact_mut(step).zip(b0.chunks_exact_mut(step)).zip(s0.chunks_exact_mut(step));
+        for (xs, ((l, b), s)) in head.chunks_exact(2 * width).zip(outs) {
+            top2_run::<D, 2>(xs, centers, d, (l, b, s), out.slack);
+        }
+        let outs = l1.chunks_exact_mut(LANES).zip(b1.chunks_exact_mut(LANES)).zip(s1.chunks_exact_mut(LANES));
+        for (xs, ((l, b), s)) in tail.chunks_exact(width).zip(outs) {
+            top2_run::<D, 1>(xs, centers, d, (l, b, s), out.slack);
+        }
+    }
+}
+
+isa! {
+    /// `top2_groups` for `G` consecutive groups.
+    #[inline]
+    fn top2_run<const D: usize, const G: usize>(
+        xs: &[f64],
+        centers: &[f64],
+        d: usize,
+        out: (&mut [u32], &mut [f64], &mut [f64]),
+        slack: f64,
+    ) {
+        let d = if D > 0 { D } else { d };
+        let width = d * LANES;
+        let mut best = [splat(f64::INFINITY); G];
+        let mut second = [splat(f64::INFINITY); G];
+        let mut best_j = [splat(0.0); G];
+        for (j, c) in centers.chunks_exact(d).enumerate() {
+            let jv = splat(j as f64);
+            for h in 0..G {
+                let acc = exact_dist(&xs[h * width..(h + 1) * width], c);
+                // Strictly smaller only: the lowest index keeps a tie.
+                let better = lt(acc, best[h]);
+                second[h] = select(better, best[h], min(second[h], acc));
+                best[h] = select(better, acc, best[h]);
+                best_j[h] = select(better, jv, best_j[h]);
+            }
+        }
+        let (up, down) = (splat(1.0 + slack), splat(1.0 - slack));
+        for h in 0..G {
+            let lanes = h * LANES..(h + 1) * LANES;
+            out.1[lanes.clone()].copy_from_slice(&store(mul(sqrt(best[h]), up)));
+            out.2[lanes.clone()].copy_from_slice(&store(mul(sqrt(second[h]), down)));
+            for (label, j) in out.0[lanes].iter_mut().zip(store(best_j[h])) {
+                *label = j as u32;
+            }
+        }
+    }
+}
+
+isa! {
+    /// `top2_groups` with the dimension a constant for d ≤ 16.
+    pub fn top2(groups: &[f64], centers: &[f64], d: usize, out: Top2<'_>) {
+        macro_rules! by_dims {
+            ($($n:literal)*) => {
+                match d {
+                    $($n => top2_groups::<$n>(groups, centers, $n, out),)*
+                    _ => top2_groups::<0>(groups, centers, d, out),
+                }
+            };
+        }
+        by_dims!(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16)
+    }
+}
+
+isa! {
+    /// The bounds' test over consecutive groups of 8 points: point `i` keeps its label
+    /// when `upper[i] + threshold[labels[i]] + margin < lower[i]`; every other index is
+    /// written, in order, to the front of `pending` (which needs 8 spare slots past the
+    /// points), without a branch. Returns how many were written.
+    pub fn sweep(bounds: Sweep<'_>, threshold: &[f64], margin: f64, pending: &mut [u32]) -> usize {
+        let margin = splat(margin);
+        let groups = bounds
+            .upper
+            .chunks_exact(LANES)
+            .zip(bounds.lower.chunks_exact(LANES))
+            .zip(bounds.labels.chunks_exact(LANES));
+        let mut len = 0;
+        for (g, ((upper, lower), labels)) in groups.enumerate() {
+            let t = lookup(threshold, labels.try_into().expect("LANES labels"));
+            let upper = add(add(load(upper.try_into().expect("LANES bounds")), t), margin);
+            let keep = bits(lt(upper, load(lower.try_into().expect("LANES bounds"))));
+            let fail = !keep;
+            let base = (g * LANES) as u32;
+            let out: &mut [u32; LANES] = (&mut pending[len..len + LANES])
+                .try_into()
+                .expect("8 spare slots");
+            *out = SET_LANES[fail as usize].map(|lane| base + lane);
+            len += fail.count_ones() as usize;
+        }
+        len
     }
 }

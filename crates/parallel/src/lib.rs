@@ -22,17 +22,25 @@
 //!   per-cluster sums and counts in point order, then adds the blocks' partial sums in
 //!   block order: the result does not depend on the number of threads or on scheduling,
 //!   bit for bit. There is no allocation in the loop and no `n × k` temporary.
+//! - **Small fits: less work instead of more threads.** Below [`PARALLEL_WORK`] distance
+//!   terms per pass (the seed's 5000 × 2, k = 10, is 100 000), a pass takes microseconds
+//!   and waking a second core costs about as much as it saves. There the stage runs on
+//!   one thread with Hamerly's bounds ([`bounds`]): a point whose bounds prove it keeps
+//!   its center is not scanned at all, and only the points that changed cluster update
+//!   the sums. `Parallel::brute_force()` turns this off.
 //!
 //! **What it costs.** A copy of the points (`n × d` doubles, padded to a multiple of 8
 //! rows), a `blocks × k × d` array of partial sums, and thread synchronisation twice per
 //! iteration — which is why work smaller than [`PARALLEL_WORK`] distance terms per
-//! iteration runs on one thread (the seed workload does). Because the blocks' sums are
-//! added in block order rather than in one running sum, the centers can differ from
-//! `naive`'s by rounding (an ulp or so); the labels and iterations are tested to be the
-//! same.
+//! iteration stays on one thread and uses bounds instead (two per point). Because the
+//! blocks' sums are added in block order rather than in one running sum (and the bounds
+//! path updates its sums incrementally), the centers can differ from `naive`'s by
+//! rounding (an ulp or so); the labels and iterations are tested to be the same.
 //!
 //! **Where it wins.** Everywhere brute force is the right algorithm — small k, or d too
 //! high for a tree — which is most k-means workloads. It is the fastest rung.
+
+mod bounds;
 
 use ladder_core::{Fit, FitError, FitParams, Points, Stage, Steps, fit_with, nearest};
 use rayon::prelude::*;
@@ -53,7 +61,40 @@ pub const DOT_MIN_DIMS: usize = 8;
 
 /// The `parallel` stage. It uses the current rayon thread pool.
 #[derive(Debug, Default, Clone, Copy)]
-pub struct Parallel;
+pub struct Parallel {
+    bounds: Bounds,
+}
+
+/// Whether a fit too small for threads uses Hamerly's bounds (see [`bounds`]).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub enum Bounds {
+    /// Bounds on one thread below [`PARALLEL_WORK`]; brute force on threads above it.
+    #[default]
+    Auto,
+    /// Brute force always, threaded above [`PARALLEL_WORK`].
+    Off,
+}
+
+impl Parallel {
+    /// The stage as the ladder runs it ([`Bounds::Auto`]).
+    pub const fn new() -> Self {
+        Self {
+            bounds: Bounds::Auto,
+        }
+    }
+
+    /// Brute force for every fit, to measure or test that path on small data.
+    pub const fn brute_force() -> Self {
+        Self {
+            bounds: Bounds::Off,
+        }
+    }
+}
+
+/// Whether a fit of `n × d` points with `k` centers is worth spreading over threads.
+fn worth_threads(n: usize, k: usize, d: usize) -> bool {
+    n.saturating_mul(k).saturating_mul(d) >= PARALLEL_WORK && n > BLOCK
+}
 
 impl Stage for Parallel {
     fn name(&self) -> &'static str {
@@ -65,9 +106,16 @@ impl Stage for Parallel {
     }
 
     fn fit(&self, points: Points<'_>, params: &FitParams) -> Result<Fit, FitError> {
-        fit_with(points, params, |points, params| {
-            Ok(ParallelSteps::new(points, params.k))
-        })
+        let (n, d, k) = (points.n(), points.d(), params.k);
+        if self.bounds == Bounds::Auto && !worth_threads(n, k, d) {
+            fit_with(points, params, |points, params| {
+                Ok(bounds::BoundsSteps::new(points, params.k))
+            })
+        } else {
+            fit_with(points, params, |points, params| {
+                Ok(ParallelSteps::new(points, params.k))
+            })
+        }
     }
 }
 
@@ -80,26 +128,61 @@ enum Kernel {
 }
 
 impl Kernel {
+    /// The best kernel this CPU runs. Both vector kernels are compiled with FMA and
+    /// POPCNT too, so they need those as well.
     fn detect() -> Self {
         #[cfg(target_arch = "x86_64")]
         {
-            if std::arch::is_x86_feature_detected!("avx512f") {
-                return Kernel::Avx512;
-            }
-            if std::arch::is_x86_feature_detected!("avx2") {
-                return Kernel::Avx2;
+            use std::arch::is_x86_feature_detected as has;
+            if has!("fma") && has!("popcnt") {
+                if has!("avx512f") {
+                    return Kernel::Avx512;
+                }
+                if has!("avx2") {
+                    return Kernel::Avx2;
+                }
             }
         }
         Kernel::Baseline
     }
 
-    /// The dot-product kernel needs fused multiply-add in hardware.
+    /// The dot-product kernel needs fused multiply-add in hardware: the vector kernels.
     fn has_fma(self) -> bool {
-        #[cfg(target_arch = "x86_64")]
-        if self != Kernel::Baseline {
-            return std::arch::is_x86_feature_detected!("fma");
+        self != Kernel::Baseline
+    }
+
+    /// The exact top-two scan ([`bounds`]) with this kernel.
+    fn top2(self, groups: &[f64], centers: &[f64], d: usize, out: Top2<'_>) {
+        match self {
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: `Kernel::detect` chose this variant because the CPU has AVX-512F, FMA
+            // and POPCNT.
+            Kernel::Avx512 => unsafe { avx512::top2(groups, centers, d, out) },
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: as above, for AVX2.
+            Kernel::Avx2 => unsafe { avx2::top2(groups, centers, d, out) },
+            _ => portable::top2(groups, centers, d, out),
         }
-        false
+    }
+
+    /// The bounds' test ([`bounds`]) with this kernel.
+    fn sweep(
+        self,
+        bounds: Sweep<'_>,
+        threshold: &[f64],
+        margin: f64,
+        pending: &mut [u32],
+    ) -> usize {
+        match self {
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: `Kernel::detect` chose this variant because the CPU has AVX-512F, FMA
+            // and POPCNT.
+            Kernel::Avx512 => unsafe { avx512::sweep(bounds, threshold, margin, pending) },
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: as above, for AVX2.
+            Kernel::Avx2 => unsafe { avx2::sweep(bounds, threshold, margin, pending) },
+            _ => portable::sweep(bounds, threshold, margin, pending),
+        }
     }
 
     fn name(self) -> &'static str {
@@ -136,7 +219,7 @@ impl<'a> ParallelSteps<'a> {
             points,
             layout: Layout::new(points),
             tie_rechecks: 0,
-            parallel: n.saturating_mul(k).saturating_mul(d) >= PARALLEL_WORK && n > BLOCK,
+            parallel: worth_threads(n, k, d),
             partial_sums: vec![0.0; blocks * k * d],
             partial_counts: vec![0; blocks * k],
         }
@@ -353,6 +436,42 @@ struct Block<'a> {
     labels: &'a mut [u32],
 }
 
+/// Where the top-two scan writes, lane by lane: the nearest center and the two smallest
+/// squared distances.
+struct Top2<'a> {
+    /// The relative slack applied to the distances (see [`bounds`]).
+    slack: f64,
+    labels: &'a mut [u32],
+    best: &'a mut [f64],
+    second: &'a mut [f64],
+}
+
+/// For each 8-bit mask, the positions of its set bits, in order, then zeros.
+const SET_LANES: [[u32; LANES]; 256] = {
+    let mut table = [[0; LANES]; 256];
+    let mut mask = 0;
+    while mask < 256 {
+        let (mut lane, mut len) = (0, 0);
+        while lane < LANES {
+            if mask >> lane & 1 == 1 {
+                table[mask][len] = lane as u32;
+                len += 1;
+            }
+            lane += 1;
+        }
+        mask += 1;
+    }
+    table
+};
+
+/// The bounds' test input: lazy upper and lower bounds and labels, whole groups.
+#[derive(Clone, Copy)]
+struct Sweep<'a> {
+    upper: &'a [f64],
+    lower: &'a [f64],
+    labels: &'a [u32],
+}
+
 /// The centers as the dot-product kernel wants them: padded to a multiple of 4 rows
 /// (the padding has an infinite norm, so it never wins), with their squared norms.
 struct DotCenters {
@@ -391,53 +510,25 @@ fn assign_block(
 ) -> u64 {
     match kernel {
         #[cfg(target_arch = "x86_64")]
-        // SAFETY: `Kernel::detect` chose this variant because the CPU has AVX-512F, and
-        // `dot` is only set when it also has FMA.
+        // SAFETY: `Kernel::detect` chose this variant because the CPU has AVX-512F, FMA
+        // and POPCNT.
         Kernel::Avx512 => unsafe { avx512::assign_block(block, centers, dot, d) },
         #[cfg(target_arch = "x86_64")]
         // SAFETY: as above, for AVX2.
         Kernel::Avx2 => unsafe { avx2::assign_block(block, centers, dot, d) },
-        _ => {
-            baseline_exact_groups(block.groups, centers, d, block.labels);
-            0
-        }
-    }
-}
-
-/// The exact kernel in portable Rust, for CPUs without AVX2.
-fn baseline_exact_groups(groups: &[f64], centers: &[f64], d: usize, labels: &mut [u32]) {
-    for (xs, labels) in groups.chunks_exact(d * LANES).zip(labels.chunks_mut(LANES)) {
-        let mut best = [f64::INFINITY; LANES];
-        let mut best_j = [0u32; LANES];
-        for (j, c) in centers.chunks_exact(d).enumerate() {
-            let mut acc = [0.0f64; LANES];
-            for (t, &ct) in c.iter().enumerate() {
-                let x = lanes(xs, t);
-                for l in 0..LANES {
-                    let diff = x[l] - ct;
-                    acc[l] += diff * diff;
-                }
-            }
-            for l in 0..LANES {
-                if acc[l] < best[l] {
-                    best[l] = acc[l];
-                    best_j[l] = j as u32;
-                }
-            }
-        }
-        labels.copy_from_slice(&best_j[..labels.len()]);
+        _ => portable::assign_block(block, centers, dot, d),
     }
 }
 
 /// The kernels for AVX-512: one `__m512d` holds the 8 lanes.
 #[cfg(target_arch = "x86_64")]
 mod avx512 {
-    use super::{Block, DotCenters, LANES, lanes, nearest};
+    use super::{Block, DotCenters, LANES, SET_LANES, Sweep, Top2, lanes, nearest};
     use std::arch::x86_64::*;
 
     macro_rules! isa {
         ($(#[$m:meta])* $v:vis fn $($rest:tt)*) => {
-            $(#[$m])* #[target_feature(enable = "avx512f,fma")] $v fn $($rest)*
+            $(#[$m])* #[target_feature(enable = "avx512f,fma,popcnt")] $v fn $($rest)*
         };
     }
 
@@ -453,6 +544,34 @@ mod avx512 {
     isa! { #[inline] fn min(a: V, b: V) -> V { _mm512_min_pd(a, b) } }
     isa! { #[inline] fn lt(a: V, b: V) -> M { _mm512_cmp_pd_mask::<_CMP_LT_OQ>(a, b) } }
     isa! { #[inline] fn select(m: M, a: V, b: V) -> V { _mm512_mask_blend_pd(m, b, a) } }
+    isa! { #[inline] fn bits(m: M) -> u8 { m } }
+    isa! { #[inline] fn sqrt(a: V) -> V { _mm512_sqrt_pd(a) } }
+    isa! {
+        /// `table[idx[l]]` in lane `l`; every index must be in bounds. A table of 8 or 16
+        /// values is looked up with one permute, a longer one gathered from memory.
+        #[inline]
+        fn lookup(table: &[f64], idx: &[u32; LANES]) -> V {
+            assert!(idx.iter().all(|&i| (i as usize) < table.len()));
+            // SAFETY: the assert above keeps every index inside `table`, and each load
+            // reads 8 of its values.
+            unsafe {
+                let idx = _mm256_loadu_si256(idx.as_ptr().cast());
+                match table.len() {
+                    8 => {
+                        let idx = _mm512_cvtepu32_epi64(idx);
+                        _mm512_permutexvar_pd(idx, _mm512_loadu_pd(table.as_ptr()))
+                    }
+                    16 => {
+                        let idx = _mm512_cvtepu32_epi64(idx);
+                        let lo = _mm512_loadu_pd(table.as_ptr());
+                        let hi = _mm512_loadu_pd(table.as_ptr().add(8));
+                        _mm512_permutex2var_pd(lo, idx, hi)
+                    }
+                    _ => _mm512_i32gather_pd::<8>(idx, table.as_ptr()),
+                }
+            }
+        }
+    }
     isa! {
         #[inline]
         fn store(v: V) -> [f64; LANES] {
@@ -468,12 +587,12 @@ mod avx512 {
 /// The kernels for AVX2: two `__m256d` hold the 8 lanes.
 #[cfg(target_arch = "x86_64")]
 mod avx2 {
-    use super::{Block, DotCenters, LANES, lanes, nearest};
+    use super::{Block, DotCenters, LANES, SET_LANES, Sweep, Top2, lanes, nearest};
     use std::arch::x86_64::*;
 
     macro_rules! isa {
         ($(#[$m:meta])* $v:vis fn $($rest:tt)*) => {
-            $(#[$m])* #[target_feature(enable = "avx2,fma")] $v fn $($rest)*
+            $(#[$m])* #[target_feature(enable = "avx2,fma,popcnt")] $v fn $($rest)*
         };
     }
 
@@ -510,6 +629,29 @@ mod avx2 {
             V(_mm256_blendv_pd(b.0, a.0, m.0), _mm256_blendv_pd(b.1, a.1, m.1))
         }
     }
+    isa! { #[inline] fn sqrt(a: V) -> V { V(_mm256_sqrt_pd(a.0), _mm256_sqrt_pd(a.1)) } }
+    isa! {
+        #[inline]
+        fn bits(m: M) -> u8 {
+            (_mm256_movemask_pd(m.0) | (_mm256_movemask_pd(m.1) << 4)) as u8
+        }
+    }
+    isa! {
+        /// `table[idx[l]]` in lane `l`; every index must be in bounds.
+        #[inline]
+        fn lookup(table: &[f64], idx: &[u32; LANES]) -> V {
+            assert!(idx.iter().all(|&i| (i as usize) < table.len()));
+            // SAFETY: the assert above keeps every gathered address inside `table`.
+            unsafe {
+                let lo = _mm_loadu_si128(idx.as_ptr().cast());
+                let hi = _mm_loadu_si128(idx.as_ptr().add(4).cast());
+                V(
+                    _mm256_i32gather_pd::<8>(table.as_ptr(), lo),
+                    _mm256_i32gather_pd::<8>(table.as_ptr(), hi),
+                )
+            }
+        }
+    }
     isa! {
         #[inline]
         fn store(v: V) -> [f64; LANES] {
@@ -520,6 +662,63 @@ mod avx2 {
             }
             out
         }
+    }
+
+    include!("kernel.rs");
+}
+
+/// The kernels in plain Rust, for CPUs without AVX2: `V` is an array of 8 lanes.
+mod portable {
+    use super::{Block, DotCenters, LANES, SET_LANES, Sweep, Top2, lanes, nearest};
+
+    macro_rules! isa {
+        ($(#[$m:meta])* $v:vis fn $($rest:tt)*) => { $(#[$m])* $v fn $($rest)* };
+    }
+
+    type V = [f64; LANES];
+    type M = u8;
+
+    fn map(a: V, b: V, f: impl Fn(f64, f64) -> f64) -> V {
+        std::array::from_fn(|l| f(a[l], b[l]))
+    }
+    fn splat(x: f64) -> V {
+        [x; LANES]
+    }
+    fn load(x: &[f64; LANES]) -> V {
+        *x
+    }
+    fn add(a: V, b: V) -> V {
+        map(a, b, |a, b| a + b)
+    }
+    fn sub(a: V, b: V) -> V {
+        map(a, b, |a, b| a - b)
+    }
+    fn mul(a: V, b: V) -> V {
+        map(a, b, |a, b| a * b)
+    }
+    fn fmadd(a: V, b: V, c: V) -> V {
+        std::array::from_fn(|l| a[l].mul_add(b[l], c[l]))
+    }
+    fn min(a: V, b: V) -> V {
+        map(a, b, |a, b| if b < a { b } else { a })
+    }
+    fn lt(a: V, b: V) -> M {
+        (0..LANES).fold(0, |m, l| m | (u8::from(a[l] < b[l]) << l))
+    }
+    fn select(m: M, a: V, b: V) -> V {
+        std::array::from_fn(|l| if m >> l & 1 == 1 { a[l] } else { b[l] })
+    }
+    fn store(v: V) -> [f64; LANES] {
+        v
+    }
+    fn bits(m: M) -> u8 {
+        m
+    }
+    fn sqrt(a: V) -> V {
+        a.map(f64::sqrt)
+    }
+    fn lookup(table: &[f64], idx: &[u32; LANES]) -> V {
+        idx.map(|i| table[i as usize])
     }
 
     include!("kernel.rs");
@@ -540,7 +739,7 @@ mod tests {
     #[test]
     fn a_kernel_is_detected_and_named() {
         let data: Vec<f64> = (0..40).map(f64::from).collect();
-        let fit = Parallel
+        let fit = Parallel::new()
             .fit(Points::new(&data, 2).unwrap(), &FitParams::new(3))
             .unwrap();
         let kernel = fit.details["kernel"].as_str().unwrap();
@@ -579,5 +778,112 @@ mod tests {
                 assert_eq!(got, want, "{kernel:?}, dot: {}, d = {d}", dot.is_some());
             }
         }
+    }
+
+    #[test]
+    fn every_kernel_variant_gives_the_same_top_two_and_test() {
+        let kernels = [Kernel::Baseline, Kernel::detect()];
+        for d in [1, 3, 17] {
+            let n: usize = 203;
+            let padded = n.next_multiple_of(LANES);
+            let data: Vec<f64> = (0..n * d).map(|i| ((i * 37) % 11) as f64 * 0.5).collect();
+            let layout = Layout::new(Points::new(&data, d).unwrap());
+            let centers: Vec<f64> = data[..9 * d].to_vec();
+            let top2 = |kernel: Kernel| {
+                let (mut labels, mut best, mut second) =
+                    (vec![0; padded], vec![0.0; padded], vec![0.0; padded]);
+                let out = Top2 {
+                    slack: 1e-12,
+                    labels: &mut labels,
+                    best: &mut best,
+                    second: &mut second,
+                };
+                kernel.top2(&layout.groups, &centers, d, out);
+                labels.truncate(n);
+                (labels, best, second)
+            };
+            let want = top2(Kernel::Baseline);
+            let mut exact = vec![0; n];
+            ladder_core::assign_nearest(Points::new(&data, d).unwrap(), &centers, &mut exact);
+            assert_eq!(want.0, exact, "d = {d}");
+            for kernel in kernels {
+                assert_eq!(top2(kernel), want, "{kernel:?}, d = {d}");
+            }
+        }
+        // The test over bounds: 8, 16 and 24 thresholds (permute and gather lookups).
+        for k in [8, 16, 24] {
+            let n: usize = 64;
+            let labels: Vec<u32> = (0..n).map(|i| (i * 7 % k) as u32).collect();
+            let upper: Vec<f64> = (0..n).map(|i| (i % 5) as f64).collect();
+            let lower: Vec<f64> = (0..n).map(|i| (i % 3) as f64 + 1.5).collect();
+            let threshold: Vec<f64> = (0..k).map(|j| (j % 4) as f64 * 0.25).collect();
+            let bounds = Sweep {
+                upper: &upper,
+                lower: &lower,
+                labels: &labels,
+            };
+            let want: Vec<u32> = (0..n as u32)
+                .filter(|&i| {
+                    let i = i as usize;
+                    upper[i] + threshold[labels[i] as usize] + 0.1 >= lower[i]
+                })
+                .collect();
+            for kernel in kernels {
+                let mut pending = vec![0; n + LANES];
+                let len = kernel.sweep(bounds, &threshold, 0.1, &mut pending);
+                assert_eq!(pending[..len], want, "{kernel:?}, k = {k}");
+            }
+        }
+    }
+
+    /// Clustered points: `blobs` blobs on a line, jittered by a fixed sequence.
+    fn clustered(n: usize, d: usize, blobs: usize) -> Vec<f64> {
+        let mut state = 12345u64;
+        let mut jitter = move || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+        };
+        (0..n * d)
+            .map(|i| ((i / d) % blobs) as f64 * 4.0 + jitter() * 3.0)
+            .collect()
+    }
+
+    #[test]
+    fn small_fits_use_bounds_and_skip_most_scans_with_the_same_result() {
+        let (n, d, k) = (3000, 2, 10);
+        let data = clustered(n, d, 4);
+        let points = Points::new(&data, d).unwrap();
+        let params = FitParams::new(k);
+        let bounded = Parallel::new().fit(points, &params).unwrap();
+        let brute = Parallel::brute_force().fit(points, &params).unwrap();
+        assert!(
+            bounded.details["method"]
+                .as_str()
+                .unwrap()
+                .contains("Hamerly")
+        );
+        assert!(brute.details["method"].as_str().unwrap().contains("exact"));
+        assert_eq!(bounded.labels, brute.labels);
+        assert_eq!(bounded.iterations, brute.iterations);
+        assert!(bounded.iterations > 5, "{} passes", bounded.iterations);
+        for (a, b) in bounded.centers.iter().zip(&brute.centers) {
+            assert!((a - b).abs() <= 1e-12 * (1.0 + b.abs()), "{a} vs {b}");
+        }
+        let scanned = bounded.details["points_scanned"].as_u64().unwrap();
+        let all = (n * bounded.iterations) as u64;
+        assert!(scanned < all / 2, "{scanned} of {all} point scans");
+    }
+
+    #[test]
+    fn large_fits_use_the_threaded_brute_force() {
+        let (n, d, k) = (40_000, 4, 8);
+        let data = clustered(n, d, 8);
+        let points = Points::new(&data, d).unwrap();
+        let fit = Parallel::new()
+            .fit(points, &FitParams::new(k).max_iter(2))
+            .unwrap();
+        assert!(fit.details["method"].as_str().unwrap().contains("exact"));
     }
 }
