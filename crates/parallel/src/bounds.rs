@@ -30,20 +30,18 @@
 use ladder_core::{Points, Steps, sq_dist};
 use serde_json::{Map, Value};
 
-use crate::{Kernel, LANES, Sweep, Top2, accumulate};
+use crate::{BoundsGroup, Kernel, LANES, Top2, accumulate};
 
-/// Points packed and scanned at a time: the scratch space stays small (and in cache).
+/// Points scanned at a time: the scan's output stays small (and in cache).
 const SCAN_CHUNK: usize = 1024;
 
 /// Hamerly's bounds on one thread; see the module comment.
 pub(crate) struct BoundsSteps<'a> {
     points: Points<'a>,
     kernel: Kernel,
-    /// Each point's cluster, padded to whole groups.
-    labels: Vec<u32>,
-    /// Lazy bounds: `u = upper[i] + moved[a]`, `l = lower[i] − others_moved[a]`.
-    upper: Vec<f64>,
-    lower: Vec<f64>,
+    /// Each point's cluster and lazy bounds, `u = upper + moved[a]` and
+    /// `l = lower − others_moved[a]`, in groups of 8 points.
+    groups: Vec<BoundsGroup>,
     /// Per cluster: how far it moved this pass (`step`), how far it has moved in all (`moved`), the running sum of the largest
     /// move of any other cluster (`others_moved`), and their sum (`threshold`).
     step: Vec<f64>,
@@ -58,11 +56,11 @@ pub(crate) struct BoundsSteps<'a> {
     previous: Vec<f64>,
     passes: usize,
     /// Points that failed the test this pass (the first `pending_len`; 8 spare slots
-    /// past the points); they are packed feature-major, [`SCAN_CHUNK`] at a time, and
-    /// scanned into `scan_*`.
+    /// past the points); they are scanned [`SCAN_CHUNK`] at a time into `scan_*`, and
+    /// packed for the kernel 16 at a time into `scratch`.
     pending: Vec<u32>,
     pending_len: usize,
-    packed: Vec<f64>,
+    scratch: Vec<f64>,
     scan_labels: Vec<u32>,
     scan_best: Vec<f64>,
     scan_second: Vec<f64>,
@@ -84,9 +82,7 @@ impl<'a> BoundsSteps<'a> {
         Self {
             points,
             kernel: Kernel::detect(),
-            labels: vec![0; padded],
-            upper: vec![f64::NEG_INFINITY; padded],
-            lower: vec![f64::INFINITY; padded],
+            groups: vec![BoundsGroup::PADDING; padded / LANES],
             step: vec![0.0; k],
             moved: vec![0.0; k],
             others_moved: vec![0.0; k],
@@ -102,7 +98,7 @@ impl<'a> BoundsSteps<'a> {
             passes: 0,
             pending: vec![0; padded + LANES],
             pending_len: 0,
-            packed: vec![0.0; SCAN_CHUNK * d],
+            scratch: vec![0.0; 2 * LANES * d],
             scan_labels: vec![0; SCAN_CHUNK],
             scan_best: vec![0.0; SCAN_CHUNK],
             scan_second: vec![0.0; SCAN_CHUNK],
@@ -169,31 +165,16 @@ impl<'a> BoundsSteps<'a> {
         let pending = &self.pending[..self.pending_len];
         self.scanned += pending.len() as u64;
         for chunk in pending.chunks(SCAN_CHUNK) {
-            let padded = chunk.len().next_multiple_of(LANES);
-            let groups = self.packed[..padded * d].chunks_exact_mut(d * LANES);
-            for (group, idx) in groups.zip(chunk.chunks(LANES)) {
-                for lane in 0..LANES {
-                    // A short last group repeats its first point.
-                    let i = idx[lane.min(idx.len() - 1)] as usize;
-                    for (t, &x) in rows[i * d..(i + 1) * d].iter().enumerate() {
-                        group[t * LANES + lane] = x;
-                    }
-                }
-            }
             let out = Top2 {
                 slack: slack(d),
-                labels: &mut self.scan_labels[..padded],
-                best: &mut self.scan_best[..padded],
-                second: &mut self.scan_second[..padded],
+                labels: &mut self.scan_labels[..chunk.len()],
+                best: &mut self.scan_best[..chunk.len()],
+                second: &mut self.scan_second[..chunk.len()],
             };
-            self.kernel
-                .top2(&self.packed[..padded * d], centers, d, out);
+            let scratch = &mut self.scratch;
+            self.kernel.top2(rows, chunk, centers, d, scratch, out);
             // Plain slices, so the loop keeps its pointers in registers.
-            let (labels, upper, lower) = (
-                &mut self.labels[..],
-                &mut self.upper[..],
-                &mut self.lower[..],
-            );
+            let groups = &mut self.groups[..];
             let (moved, others_moved) = (&self.moved[..], &self.others_moved[..]);
             let found = chunk
                 .iter()
@@ -201,12 +182,14 @@ impl<'a> BoundsSteps<'a> {
                 .zip(self.scan_best.iter().zip(&self.scan_second));
             for ((&i, &new), (&best, &second)) in found {
                 let (i, a) = (i as usize, new as usize);
-                if labels[i] != new && !first {
-                    self.changes.push((i as u32, labels[i], new));
+                let (group, lane) = (&mut groups[i / LANES], i % LANES);
+                let old = group.labels[lane];
+                if old != new && !first {
+                    self.changes.push((i as u32, old, new));
                 }
-                labels[i] = new;
-                upper[i] = best - moved[a];
-                lower[i] = second + others_moved[a];
+                group.labels[lane] = new;
+                group.upper[lane] = best - moved[a];
+                group.lower[lane] = second + others_moved[a];
             }
         }
     }
@@ -229,16 +212,14 @@ impl Steps for BoundsSteps<'_> {
             }
             self.pending_len = n;
             self.scan(centers, true);
-            labels.copy_from_slice(&self.labels[..labels.len()]);
+            for (labels, group) in labels.chunks_mut(LANES).zip(&self.groups) {
+                labels.copy_from_slice(&group.labels[..labels.len()]);
+            }
         } else {
             let margin = self.advance(centers);
-            let bounds = Sweep {
-                upper: &self.upper,
-                lower: &self.lower,
-                labels: &self.labels,
-            };
             let kernel = self.kernel;
-            self.pending_len = kernel.sweep(bounds, &self.threshold, margin, &mut self.pending);
+            self.pending_len =
+                kernel.sweep(&self.groups, &self.threshold, margin, &mut self.pending);
             self.scan(centers, false);
             for &(i, _, new) in &self.changes {
                 labels[i as usize] = new;

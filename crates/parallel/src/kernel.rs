@@ -106,33 +106,42 @@ isa! {
 }
 
 isa! {
-    /// Like `exact_groups`, also keeping each lane's second-smallest distance, which the
-    /// bounds need. Fills `labels`, and `best` and `second` with the square roots of the
-    /// two smallest squared distances, times `1 + slack` and `1 − slack`.
-    fn top2_groups<const D: usize>(groups: &[f64], centers: &[f64], d: usize, out: Top2<'_>) {
+    /// Like `exact_groups`, for the rows `idx` of the row-major `rows`, also keeping each
+    /// point's second-smallest distance, which the bounds need. Fills `labels`, and `best`
+    /// and `second` with the square roots of the two smallest squared distances, times
+    /// `1 + slack` and `1 − slack`. The points are packed feature-major 16 at a time
+    /// into `scratch` (at least `16 d` values), and the two groups are scanned together,
+    /// so their compare-and-select chains interleave.
+    fn top2_rows<const D: usize>(rows: &[f64], idx: &[u32], centers: &[f64], d: usize, scratch: &mut [f64], out: Top2<'_>) {
         let d = if D > 0 { D } else { d };
         let width = d * LANES;
-        // Two groups at a time: their compare-and-select chains interleave.
-        let pairs = groups.len() / (2 * width);
-        let (head, tail) = groups.split_at(pairs * 2 * width);
-        let (labels, best, second) = (out.labels, out.best, out.second);
-        let (l0, l1) = labels.split_at_mut(pairs * 2 * LANES);
-        let (b0, b1) = best.split_at_mut(pairs * 2 * LANES);
-        let (s0, s1) = second.split_at_mut(pairs * 2 * LANES);
-        let step = 2 * LANES;
-        let outs = l0.chunks_exact_mut(step).zip(b0.chunks_exact_mut(step)).zip(s0.chunks_exact_mut(step));
-        for (xs, ((l, b), s)) in head.chunks_exact(2 * width).zip(outs) {
-            top2_run::<D, 2>(xs, centers, d, (l, b, s), out.slack);
-        }
-        let outs = l1.chunks_exact_mut(LANES).zip(b1.chunks_exact_mut(LANES)).zip(s1.chunks_exact_mut(LANES));
-        for (xs, ((l, b), s)) in tail.chunks_exact(width).zip(outs) {
-            top2_run::<D, 1>(xs, centers, d, (l, b, s), out.slack);
+        let scratch = &mut scratch[..2 * width];
+        let outs = out
+            .labels
+            .chunks_mut(2 * LANES)
+            .zip(out.best.chunks_mut(2 * LANES))
+            .zip(out.second.chunks_mut(2 * LANES));
+        for (idx, ((l, b), s)) in idx.chunks(2 * LANES).zip(outs) {
+            for p in 0..2 * LANES {
+                // A short last pair repeats its first point.
+                let i = idx[p.min(idx.len() - 1)] as usize;
+                let (g, lane) = (p / LANES, p % LANES);
+                for (t, &x) in rows[i * d..(i + 1) * d].iter().enumerate() {
+                    scratch[g * width + t * LANES + lane] = x;
+                }
+            }
+            if idx.len() > LANES {
+                top2_run::<D, 2>(scratch, centers, d, (l, b, s), out.slack);
+            } else {
+                top2_run::<D, 1>(scratch, centers, d, (l, b, s), out.slack);
+            }
         }
     }
 }
 
 isa! {
-    /// `top2_groups` for `G` consecutive groups.
+    /// `top2_rows` for `G` consecutive packed groups; writes the first `out.0.len()`
+    /// points.
     #[inline]
     fn top2_run<const D: usize, const G: usize>(
         xs: &[f64],
@@ -158,25 +167,32 @@ isa! {
             }
         }
         let (up, down) = (splat(1.0 + slack), splat(1.0 - slack));
+        let mut labels = [0.0; 2 * LANES];
+        let mut near = [0.0; 2 * LANES];
+        let mut far = [0.0; 2 * LANES];
         for h in 0..G {
             let lanes = h * LANES..(h + 1) * LANES;
-            out.1[lanes.clone()].copy_from_slice(&store(mul(sqrt(best[h]), up)));
-            out.2[lanes.clone()].copy_from_slice(&store(mul(sqrt(second[h]), down)));
-            for (label, j) in out.0[lanes].iter_mut().zip(store(best_j[h])) {
-                *label = j as u32;
-            }
+            labels[lanes.clone()].copy_from_slice(&store(best_j[h]));
+            near[lanes.clone()].copy_from_slice(&store(mul(sqrt(best[h]), up)));
+            far[lanes].copy_from_slice(&store(mul(sqrt(second[h]), down)));
         }
+        let n = out.0.len();
+        for (label, j) in out.0.iter_mut().zip(labels) {
+            *label = j as u32;
+        }
+        out.1.copy_from_slice(&near[..n]);
+        out.2.copy_from_slice(&far[..n]);
     }
 }
 
 isa! {
-    /// `top2_groups` with the dimension a constant for d ≤ 16.
-    pub fn top2(groups: &[f64], centers: &[f64], d: usize, out: Top2<'_>) {
+    /// `top2_rows` with the dimension a constant for d ≤ 16.
+    pub fn top2(rows: &[f64], idx: &[u32], centers: &[f64], d: usize, scratch: &mut [f64], out: Top2<'_>) {
         macro_rules! by_dims {
             ($($n:literal)*) => {
                 match d {
-                    $($n => top2_groups::<$n>(groups, centers, $n, out),)*
-                    _ => top2_groups::<0>(groups, centers, d, out),
+                    $($n => top2_rows::<$n>(rows, idx, centers, $n, scratch, out),)*
+                    _ => top2_rows::<0>(rows, idx, centers, d, scratch, out),
                 }
             };
         }
@@ -186,21 +202,16 @@ isa! {
 
 isa! {
     /// The bounds' test over consecutive groups of 8 points: point `i` keeps its label
-    /// when `upper[i] + threshold[labels[i]] + margin < lower[i]`; every other index is
+    /// when `upper + threshold[label] + margin < lower`; every other point's index is
     /// written, in order, to the front of `pending` (which needs 8 spare slots past the
     /// points), without a branch. Returns how many were written.
-    pub fn sweep(bounds: Sweep<'_>, threshold: &[f64], margin: f64, pending: &mut [u32]) -> usize {
+    pub fn sweep(groups: &[BoundsGroup], threshold: &[f64], margin: f64, pending: &mut [u32]) -> usize {
         let margin = splat(margin);
-        let groups = bounds
-            .upper
-            .chunks_exact(LANES)
-            .zip(bounds.lower.chunks_exact(LANES))
-            .zip(bounds.labels.chunks_exact(LANES));
         let mut len = 0;
-        for (g, ((upper, lower), labels)) in groups.enumerate() {
-            let t = lookup(threshold, labels.try_into().expect("LANES labels"));
-            let upper = add(add(load(upper.try_into().expect("LANES bounds")), t), margin);
-            let keep = bits(lt(upper, load(lower.try_into().expect("LANES bounds"))));
+        for (g, group) in groups.iter().enumerate() {
+            let t = lookup(threshold, &group.labels);
+            let upper = add(add(load(&group.upper), t), margin);
+            let keep = bits(lt(upper, load(&group.lower)));
             let fail = !keep;
             let base = (g * LANES) as u32;
             let out: &mut [u32; LANES] = (&mut pending[len..len + LANES])

@@ -152,23 +152,31 @@ impl Kernel {
     }
 
     /// The exact top-two scan ([`bounds`]) with this kernel.
-    fn top2(self, groups: &[f64], centers: &[f64], d: usize, out: Top2<'_>) {
+    fn top2(
+        self,
+        rows: &[f64],
+        idx: &[u32],
+        centers: &[f64],
+        d: usize,
+        scratch: &mut [f64],
+        out: Top2<'_>,
+    ) {
         match self {
             #[cfg(target_arch = "x86_64")]
             // SAFETY: `Kernel::detect` chose this variant because the CPU has AVX-512F, FMA
             // and POPCNT.
-            Kernel::Avx512 => unsafe { avx512::top2(groups, centers, d, out) },
+            Kernel::Avx512 => unsafe { avx512::top2(rows, idx, centers, d, scratch, out) },
             #[cfg(target_arch = "x86_64")]
             // SAFETY: as above, for AVX2.
-            Kernel::Avx2 => unsafe { avx2::top2(groups, centers, d, out) },
-            _ => portable::top2(groups, centers, d, out),
+            Kernel::Avx2 => unsafe { avx2::top2(rows, idx, centers, d, scratch, out) },
+            _ => portable::top2(rows, idx, centers, d, scratch, out),
         }
     }
 
     /// The bounds' test ([`bounds`]) with this kernel.
     fn sweep(
         self,
-        bounds: Sweep<'_>,
+        groups: &[BoundsGroup],
         threshold: &[f64],
         margin: f64,
         pending: &mut [u32],
@@ -177,11 +185,11 @@ impl Kernel {
             #[cfg(target_arch = "x86_64")]
             // SAFETY: `Kernel::detect` chose this variant because the CPU has AVX-512F, FMA
             // and POPCNT.
-            Kernel::Avx512 => unsafe { avx512::sweep(bounds, threshold, margin, pending) },
+            Kernel::Avx512 => unsafe { avx512::sweep(groups, threshold, margin, pending) },
             #[cfg(target_arch = "x86_64")]
             // SAFETY: as above, for AVX2.
-            Kernel::Avx2 => unsafe { avx2::sweep(bounds, threshold, margin, pending) },
-            _ => portable::sweep(bounds, threshold, margin, pending),
+            Kernel::Avx2 => unsafe { avx2::sweep(groups, threshold, margin, pending) },
+            _ => portable::sweep(groups, threshold, margin, pending),
         }
     }
 
@@ -436,8 +444,8 @@ struct Block<'a> {
     labels: &'a mut [u32],
 }
 
-/// Where the top-two scan writes, lane by lane: the nearest center and the two smallest
-/// squared distances.
+/// Where the top-two scan writes, point by point: the nearest center and the two
+/// smallest distances.
 struct Top2<'a> {
     /// The relative slack applied to the distances (see [`bounds`]).
     slack: f64,
@@ -464,12 +472,21 @@ const SET_LANES: [[u32; LANES]; 256] = {
     table
 };
 
-/// The bounds' test input: lazy upper and lower bounds and labels, whole groups.
-#[derive(Clone, Copy)]
-struct Sweep<'a> {
-    upper: &'a [f64],
-    lower: &'a [f64],
-    labels: &'a [u32],
+/// Eight points' clusters and lazy bounds (see [`bounds`]), side by side in memory.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct BoundsGroup {
+    upper: [f64; LANES],
+    lower: [f64; LANES],
+    labels: [u32; LANES],
+}
+
+impl BoundsGroup {
+    /// Lanes past the last point: `u = −∞`, `l = +∞`, so they always pass the test.
+    const PADDING: Self = Self {
+        upper: [f64::NEG_INFINITY; LANES],
+        lower: [f64::INFINITY; LANES],
+        labels: [0; LANES],
+    };
 }
 
 /// The centers as the dot-product kernel wants them: padded to a multiple of 4 rows
@@ -523,7 +540,7 @@ fn assign_block(
 /// The kernels for AVX-512: one `__m512d` holds the 8 lanes.
 #[cfg(target_arch = "x86_64")]
 mod avx512 {
-    use super::{Block, DotCenters, LANES, SET_LANES, Sweep, Top2, lanes, nearest};
+    use super::{Block, BoundsGroup, DotCenters, LANES, SET_LANES, Top2, lanes, nearest};
     use std::arch::x86_64::*;
 
     macro_rules! isa {
@@ -551,23 +568,27 @@ mod avx512 {
         /// values is looked up with one permute, a longer one gathered from memory.
         #[inline]
         fn lookup(table: &[f64], idx: &[u32; LANES]) -> V {
-            assert!(idx.iter().all(|&i| (i as usize) < table.len()));
-            // SAFETY: the assert above keeps every index inside `table`, and each load
-            // reads 8 of its values.
+            // SAFETY: each load reads 8 values of `table`; a permute only uses the low
+            // bits of the indices; the gather is only reached after the assert that keeps
+            // every address it reads inside `table`.
             unsafe {
-                let idx = _mm256_loadu_si256(idx.as_ptr().cast());
+                let lanes = _mm256_loadu_si256(idx.as_ptr().cast());
+                let idx_in_table = || idx.iter().all(|&i| (i as usize) < table.len());
                 match table.len() {
                     8 => {
-                        let idx = _mm512_cvtepu32_epi64(idx);
+                        let idx = _mm512_cvtepu32_epi64(lanes);
                         _mm512_permutexvar_pd(idx, _mm512_loadu_pd(table.as_ptr()))
                     }
                     16 => {
-                        let idx = _mm512_cvtepu32_epi64(idx);
+                        let idx = _mm512_cvtepu32_epi64(lanes);
                         let lo = _mm512_loadu_pd(table.as_ptr());
                         let hi = _mm512_loadu_pd(table.as_ptr().add(8));
                         _mm512_permutex2var_pd(lo, idx, hi)
                     }
-                    _ => _mm512_i32gather_pd::<8>(idx, table.as_ptr()),
+                    _ => {
+                        assert!(idx_in_table());
+                        _mm512_i32gather_pd::<8>(lanes, table.as_ptr())
+                    }
                 }
             }
         }
@@ -587,7 +608,7 @@ mod avx512 {
 /// The kernels for AVX2: two `__m256d` hold the 8 lanes.
 #[cfg(target_arch = "x86_64")]
 mod avx2 {
-    use super::{Block, DotCenters, LANES, SET_LANES, Sweep, Top2, lanes, nearest};
+    use super::{Block, BoundsGroup, DotCenters, LANES, SET_LANES, Top2, lanes, nearest};
     use std::arch::x86_64::*;
 
     macro_rules! isa {
@@ -669,7 +690,7 @@ mod avx2 {
 
 /// The kernels in plain Rust, for CPUs without AVX2: `V` is an array of 8 lanes.
 mod portable {
-    use super::{Block, DotCenters, LANES, SET_LANES, Sweep, Top2, lanes, nearest};
+    use super::{Block, BoundsGroup, DotCenters, LANES, SET_LANES, Top2, lanes, nearest};
 
     macro_rules! isa {
         ($(#[$m:meta])* $v:vis fn $($rest:tt)*) => { $(#[$m])* $v fn $($rest)* };
@@ -783,23 +804,21 @@ mod tests {
     #[test]
     fn every_kernel_variant_gives_the_same_top_two_and_test() {
         let kernels = [Kernel::Baseline, Kernel::detect()];
-        for d in [1, 3, 17] {
-            let n: usize = 203;
-            let padded = n.next_multiple_of(LANES);
+        // 203 points end in a pair of groups, 197 in a single group.
+        for (d, n) in [(1, 203), (3, 197), (17, 203)] {
             let data: Vec<f64> = (0..n * d).map(|i| ((i * 37) % 11) as f64 * 0.5).collect();
-            let layout = Layout::new(Points::new(&data, d).unwrap());
             let centers: Vec<f64> = data[..9 * d].to_vec();
+            let idx: Vec<u32> = (0..n as u32).collect();
             let top2 = |kernel: Kernel| {
-                let (mut labels, mut best, mut second) =
-                    (vec![0; padded], vec![0.0; padded], vec![0.0; padded]);
+                let (mut labels, mut best, mut second) = (vec![0; n], vec![0.0; n], vec![0.0; n]);
+                let mut scratch = vec![0.0; 2 * LANES * d];
                 let out = Top2 {
                     slack: 1e-12,
                     labels: &mut labels,
                     best: &mut best,
                     second: &mut second,
                 };
-                kernel.top2(&layout.groups, &centers, d, out);
-                labels.truncate(n);
+                kernel.top2(&data, &idx, &centers, d, &mut scratch, out);
                 (labels, best, second)
             };
             let want = top2(Kernel::Baseline);
@@ -817,11 +836,16 @@ mod tests {
             let upper: Vec<f64> = (0..n).map(|i| (i % 5) as f64).collect();
             let lower: Vec<f64> = (0..n).map(|i| (i % 3) as f64 + 1.5).collect();
             let threshold: Vec<f64> = (0..k).map(|j| (j % 4) as f64 * 0.25).collect();
-            let bounds = Sweep {
-                upper: &upper,
-                lower: &lower,
-                labels: &labels,
-            };
+            let groups: Vec<BoundsGroup> = (0..n / LANES)
+                .map(|g| {
+                    let lanes = g * LANES..(g + 1) * LANES;
+                    BoundsGroup {
+                        upper: upper[lanes.clone()].try_into().unwrap(),
+                        lower: lower[lanes.clone()].try_into().unwrap(),
+                        labels: labels[lanes].try_into().unwrap(),
+                    }
+                })
+                .collect();
             let want: Vec<u32> = (0..n as u32)
                 .filter(|&i| {
                     let i = i as usize;
@@ -830,7 +854,7 @@ mod tests {
                 .collect();
             for kernel in kernels {
                 let mut pending = vec![0; n + LANES];
-                let len = kernel.sweep(bounds, &threshold, 0.1, &mut pending);
+                let len = kernel.sweep(&groups, &threshold, 0.1, &mut pending);
                 assert_eq!(pending[..len], want, "{kernel:?}, k = {k}");
             }
         }
