@@ -1,6 +1,7 @@
 // The assignment kernels, written once over 8-lane f64 vectors `V` and compiled once per
 // instruction set: this file is `include!`d by the `avx512`, `avx2` and `portable`
-// modules, each of which first defines `V`, the mask type `M`, the primitives (`splat`,
+// modules, each of which first defines `V`, the mask type `M`, `DOT_GROUPS` (how many
+// groups the dot kernel scans together), the primitives (`splat`,
 // `load`, `add`, `sub`, `mul`, `fmadd`, `min`, `lt`, `select`, `store`, `lookup`, `bits`)
 // and the `isa!` macro that puts its `#[target_feature]` (if any) on a function.
 
@@ -43,40 +44,76 @@ isa! {
 }
 
 isa! {
-    /// Labels consecutive groups of 8 points by `‖c‖² − 2x·c`, 4 centers at a time, and
-    /// settles every point whose two best values are within the rounding margin with the
-    /// exact formula. Returns how many points that was.
-    fn dot_groups<const D: usize>(block: Block<'_>, centers: &[f64], dot: &DotCenters, d: usize) -> u64 {
+    /// Labels consecutive groups of 8 points by `‖c‖² − 2x·c`, [`DOT_GROUPS`] groups
+    /// against 4 centers at a time (independent sums; each center value loaded once for
+    /// all the groups), and settles every point whose two best values are within the
+    /// rounding margin with the exact formula. Returns how many points that was.
+    fn dot_groups<const D: usize>(mut block: Block<'_>, centers: &[f64], dot: &DotCenters, d: usize) -> u64 {
         let d = if D > 0 { D } else { d };
-        let tolerance = 16.0 * (d + 2) as f64 * f64::EPSILON;
+        let groups = block.groups.len() / (d * LANES);
         let mut rechecks = 0;
-        let groups = block.groups.chunks_exact(d * LANES);
-        for (g, (xs, labels)) in groups.zip(block.labels.chunks_mut(LANES)).enumerate() {
-            let mut best = splat(f64::INFINITY);
-            let mut second = splat(f64::INFINITY);
-            let mut best_j = splat(0.0);
-            let quads = dot.centers.chunks_exact(4 * d).zip(dot.norms.chunks_exact(4));
-            for (q, (c4, n4)) in quads.enumerate() {
-                let mut acc = [splat(0.0); 4];
-                for t in 0..d {
-                    let x = load(lanes(xs, t));
-                    for (m, acc) in acc.iter_mut().enumerate() {
-                        *acc = fmadd(x, splat(c4[m * d + t]), *acc);
+        let mut g = 0;
+        while g + DOT_GROUPS <= groups {
+            rechecks += dot_run::<D, DOT_GROUPS>(&mut block, g, centers, dot, d);
+            g += DOT_GROUPS;
+        }
+        while g < groups {
+            rechecks += dot_run::<D, 1>(&mut block, g, centers, dot, d);
+            g += 1;
+        }
+        rechecks
+    }
+}
+
+isa! {
+    /// `dot_groups` for the `G` groups from group `g0`.
+    #[inline]
+    fn dot_run<const D: usize, const G: usize>(block: &mut Block<'_>, g0: usize, centers: &[f64], dot: &DotCenters, d: usize) -> u64 {
+        let d = if D > 0 { D } else { d };
+        let width = d * LANES;
+        let xs = &block.groups[g0 * width..(g0 + G) * width];
+        let mut best = [splat(f64::INFINITY); G];
+        let mut second = [splat(f64::INFINITY); G];
+        let mut best_j = [splat(0.0); G];
+        let quads = dot.centers.chunks_exact(4 * d).zip(dot.norms.chunks_exact(4));
+        for (q, (c4, n4)) in quads.enumerate() {
+            // Each sum starts at ‖c‖²; the centers are stored as −2c.
+            let norms = [splat(n4[0]), splat(n4[1]), splat(n4[2]), splat(n4[3])];
+            let mut acc = [norms; G];
+            for t in 0..d {
+                let c = [
+                    splat(c4[t]),
+                    splat(c4[d + t]),
+                    splat(c4[2 * d + t]),
+                    splat(c4[3 * d + t]),
+                ];
+                for h in 0..G {
+                    let x = load(lanes(&xs[h * width..(h + 1) * width], t));
+                    for m in 0..4 {
+                        acc[h][m] = fmadd(x, c[m], acc[h][m]);
                     }
                 }
-                for (m, &acc) in acc.iter().enumerate() {
-                    let a = fmadd(splat(-2.0), acc, splat(n4[m]));
-                    let better = lt(a, best);
-                    second = select(better, best, min(second, a));
-                    best = select(better, a, best);
-                    best_j = select(better, splat((4 * q + m) as f64), best_j);
+            }
+            for h in 0..G {
+                for (m, &a) in acc[h].iter().enumerate() {
+                    let better = lt(a, best[h]);
+                    second[h] = select(better, best[h], min(second[h], a));
+                    best[h] = select(better, a, best[h]);
+                    best_j[h] = select(better, splat((4 * q + m) as f64), best_j[h]);
                 }
             }
-            let (best, second, best_j) = (store(best), store(second), store(best_j));
-            for (l, label) in labels.iter_mut().enumerate() {
-                let i = g * LANES + l;
+        }
+        let tolerance = 16.0 * (d + 2) as f64 * f64::EPSILON;
+        let mut rechecks = 0;
+        for h in 0..G {
+            let (best, second, best_j) = (store(best[h]), store(second[h]), store(best_j[h]));
+            for l in 0..LANES {
+                let i = (g0 + h) * LANES + l;
+                if i >= block.labels.len() {
+                    break;
+                }
                 let margin = tolerance * (block.norms[i] + dot.max_norm);
-                *label = if second[l] - best[l] > margin {
+                block.labels[i] = if second[l] - best[l] > margin {
                     best_j[l] as u32
                 } else {
                     rechecks += 1;
