@@ -6,12 +6,17 @@
 //! `target/criterion/parallel-*`. The table printed at the end is from the same run:
 //! per-pass times are the median of 5 extra fits' own clocks, split into assignment and
 //! update as `ladder fit` reports them.
+//!
+//! The distributed stage's overhead is measured beside it, interleaved fit by fit with
+//! the parallel stage on the same points: one process with 2 worker threads, and a
+//! cluster of two real OS processes on loopback — this benchmark starts a copy of
+//! itself as process 1 (see [`PEER`]).
 
 use std::hint::black_box;
 use std::time::Duration;
 
-use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use kmeans_ladder::core::{Fit, Points, Stage};
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group};
+use kmeans_ladder::core::{Fit, FitParams, Points, Stage};
 use kmeans_ladder::distributed::{Cluster, Distributed, Source};
 use kmeans_ladder::harness::stages;
 use kmeans_ladder::harness::workloads::Workload;
@@ -72,8 +77,7 @@ fn bench(c: &mut Criterion) {
     }
     println!(
         "\ndistributed stage (timely) beside parallel, per pass (assignment + update, median of 5 fits; \
-         points in memory; the \"2 processes\" are two timely processes in this OS process, \
-         talking over loopback TCP):"
+         points in memory; fits interleaved; the 2 OS processes talk over loopback TCP):"
     );
     println!("| workload | engine | parallel per pass | distributed per pass | overhead |");
     println!("|---|---|---:|---:|---:|");
@@ -82,28 +86,32 @@ fn bench(c: &mut Criterion) {
     }
 }
 
-/// Per-pass time of the distributed stage beside the parallel stage's, same points.
+/// Per-pass time of the distributed stage beside the parallel stage's, same points:
+/// fits interleaved (parallel, 1 process, 2 processes, parallel, …), medians of 5.
 fn engine_overhead() -> Vec<String> {
     let parallel = stages::find("parallel").unwrap();
     let per_pass = |f: Fit| (f.assign_seconds + f.update_seconds) / f.iterations as f64;
-    let median_of =
-        |fit: &mut dyn FnMut() -> Fit| median((0..5).map(|_| per_pass(fit())).collect());
     let mut rows = Vec::new();
     let mut grid = Workload::grid();
     for w in [Workload::SEED, grid.remove(0)] {
         let m = w.points();
         let params = w.params();
-        let base = median_of(&mut || parallel.fit(m.view(), &params).unwrap());
-        let mut engines: Vec<(&str, f64)> = vec![(
-            "1 process, 2 workers",
-            median_of(&mut || Distributed::local(2).fit(m.view(), &params).unwrap()),
-        )];
-        if w.name != "seed" {
-            let data = std::sync::Arc::new(m.as_slice().to_vec());
-            engines.push((
-                "2 processes on loopback, 1 worker each",
-                median_of(&mut || two_processes(&data, w.d, &params)),
+        let data = std::sync::Arc::new(m.as_slice().to_vec());
+        let two = w.name != "seed";
+        let (mut base, mut local, mut cluster) = (Vec::new(), Vec::new(), Vec::new());
+        for _ in 0..5 {
+            base.push(per_pass(parallel.fit(m.view(), &params).unwrap()));
+            local.push(per_pass(
+                Distributed::local(2).fit(m.view(), &params).unwrap(),
             ));
+            if two {
+                cluster.push(per_pass(two_processes(&w, &data, &params)));
+            }
+        }
+        let base = median(base);
+        let mut engines = vec![("1 process, 2 workers", median(local))];
+        if two {
+            engines.push(("2 OS processes on loopback, 1 worker each", median(cluster)));
         }
         for (engine, t) in engines {
             rows.push(format!(
@@ -118,44 +126,70 @@ fn engine_overhead() -> Vec<String> {
     rows
 }
 
-/// One fit by a 2-process timely cluster on loopback (each process a thread here).
-fn two_processes(
-    data: &std::sync::Arc<Vec<f64>>,
-    d: usize,
-    params: &kmeans_ladder::core::FitParams,
-) -> Fit {
-    let ports: Vec<u16> = (0..2)
-        .map(|_| {
-            std::net::TcpListener::bind("127.0.0.1:0")
-                .unwrap()
-                .local_addr()
-                .unwrap()
-                .port()
-        })
-        .collect();
-    let hosts: Vec<String> = ports.iter().map(|p| format!("127.0.0.1:{p}")).collect();
-    let stage = |process| Distributed {
+/// Set in the environment of the copy of this benchmark that runs as process 1 of a
+/// two-process cluster: `WORKLOAD;HOST:PORT,HOST:PORT`.
+const PEER: &str = "LADDER_BENCH_PEER";
+
+/// The distributed stage as process `process` of the cluster `hosts`, one worker.
+fn cluster_member(hosts: &[String], process: usize) -> Distributed {
+    Distributed {
         cluster: Cluster::Hosts {
-            hosts: hosts.clone(),
+            hosts: hosts.to_vec(),
             process,
             workers: 1,
         },
         chunk_rows: Distributed::DEFAULT_CHUNK_ROWS,
         timeout: Duration::from_secs(120),
-    };
+    }
+}
+
+/// One fit by a cluster of two OS processes on loopback: this one (process 0) and a
+/// copy of this benchmark started as process 1 on the same workload.
+fn two_processes(w: &Workload, data: &std::sync::Arc<Vec<f64>>, params: &FitParams) -> Fit {
+    let hosts: Vec<String> = (0..2)
+        .map(|_| {
+            let port = std::net::TcpListener::bind("127.0.0.1:0")
+                .and_then(|l| l.local_addr())
+                .expect("a free port on loopback")
+                .port();
+            format!("127.0.0.1:{port}")
+        })
+        .collect();
+    let exe = std::env::current_exe().expect("the benchmark's own path");
+    let mut peer = std::process::Command::new(exe)
+        .env(PEER, format!("{};{}", w.name, hosts.join(",")))
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("start process 1");
     let source = Source::Memory {
         data: data.clone(),
-        d,
+        d: w.d,
     };
-    let (one, p1) = (stage(1), params.clone());
-    let source1 = source.clone();
-    let peer = std::thread::spawn(move || one.fit_source(source1, &p1).unwrap());
-    let fit = stage(0)
+    let fit = cluster_member(&hosts, 0)
         .fit_source(source, params)
-        .unwrap()
+        .expect("the cluster fits")
         .expect("process 0 has the fit");
-    peer.join().unwrap();
+    let status = peer.wait().expect("process 1 ends");
+    assert!(status.success(), "process 1 failed: {status}");
     fit
+}
+
+/// Process 1 of [`two_processes`]: the same workload's points, then its share of the fit.
+fn run_peer(spec: &str) {
+    let (name, hosts) = spec.split_once(';').expect("WORKLOAD;HOSTS");
+    let hosts: Vec<String> = hosts.split(',').map(String::from).collect();
+    let w = Workload::grid()
+        .into_iter()
+        .find(|w| w.name == name)
+        .expect("a grid workload");
+    let m = w.points();
+    let source = Source::Memory {
+        data: std::sync::Arc::new(m.as_slice().to_vec()),
+        d: w.d,
+    };
+    cluster_member(&hosts, 1)
+        .fit_source(source, &w.params())
+        .expect("process 1 fits");
 }
 
 /// One table row from 5 fits: whole-fit time, per-pass time, and the distance step's
@@ -181,16 +215,31 @@ fn summary(stage: &dyn Stage, w: &Workload, points: Points<'_>) -> String {
             .map(|(_, f)| f.assign_seconds / passes)
             .collect(),
     );
+    // A fit on the bounds path computes far fewer distances than `2 n k d` per pass.
+    let gflops = match fits[0].1.details.get("scans_skipped") {
+        Some(skipped) => format!(
+            "— (bounds: {} of point scans skipped)",
+            skipped.as_str().unwrap_or("?")
+        ),
+        None => format!("{:.1}", w.distance_flops_per_pass() / assign / 1e9),
+    };
     format!(
-        "| {} | {} | {:.3} ms | {:.3} ms | {:.3} ms | {:.1} |",
+        "| {} | {} | {:.3} ms | {:.3} ms | {:.3} ms | {gflops} |",
         w.name,
         passes,
         whole * 1e3,
         per_pass * 1e3,
         assign * 1e3,
-        w.distance_flops_per_pass() / assign / 1e9
     )
 }
 
 criterion_group!(benches, bench);
-criterion_main!(benches);
+
+fn main() {
+    if let Ok(spec) = std::env::var(PEER) {
+        run_peer(&spec);
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

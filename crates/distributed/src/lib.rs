@@ -19,9 +19,11 @@
 //!
 //! Workers are threads of one process (`--workers N`), or processes on several hosts
 //! described by a hostfile (`--hosts FILE --process I`). Given a `.npy` file
-//! ([`Source::File`]), every worker reads only its own chunks, one at a time, from the
-//! file at every pass: memory stays at a chunk per worker plus the labels, whatever the
-//! size of the data — out of core.
+//! ([`Source::File`]), every worker memory-maps it and reads only its own chunks, one at
+//! a time, at every pass: the operating system pages the file in and out as memory
+//! allows, and the process holds a chunk per worker plus the labels, whatever the size
+//! of the data — out of core. (Where the data in the file is not 8-byte aligned, the
+//! chunks are read into a buffer instead.)
 //!
 //! **What it costs.** A message round per iteration (centers out, `k × d` partial sums
 //! per chunk back), and with a file, reading the data again at every pass (the page
@@ -42,7 +44,7 @@ use std::time::{Duration, Instant};
 
 use ladder_blobs::io::{NpyLayout, read_npy_rows};
 use ladder_core::{Fit, FitError, FitParams, Init, Points, Stage, check_values, inertia};
-use ladder_parallel::{Layout, accumulate, means_from_partials};
+use ladder_parallel::{Layout, means_from_partials};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use timely::container::CapacityContainerBuilder;
@@ -452,7 +454,34 @@ struct Chunks {
     labels: Vec<Vec<u32>>,
     /// The centers of the last pass.
     last_centers: Vec<f64>,
-    file: Option<File>,
+    file: Option<FileRows>,
+    /// For a file source: the layout each chunk passes through in turn.
+    stream: Option<Layout>,
+}
+
+/// How a worker gets rows from a `.npy` file.
+enum FileRows {
+    /// The whole file mapped into memory: a chunk's rows are a slice of it.
+    Mapped(memmap2::Mmap),
+    /// Rows read into a buffer (data not aligned for `f64`, or not little-endian).
+    Read(File),
+}
+
+impl FileRows {
+    fn open(path: &Path, layout: &NpyLayout) -> Result<Self, String> {
+        let file = File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        // SAFETY: the mapping is read-only; like every reader of the file, the fit is
+        // undefined if another process truncates or rewrites it meanwhile.
+        let map = unsafe { memmap2::Mmap::map(&file) }
+            .map_err(|e| format!("{}: cannot map the file: {e}", path.display()))?;
+        let data = &map[layout.data_offset as usize..];
+        let aligned = bytemuck::try_cast_slice::<u8, f64>(data).is_ok();
+        Ok(if aligned && cfg!(target_endian = "little") {
+            FileRows::Mapped(map)
+        } else {
+            FileRows::Read(file)
+        })
+    }
 }
 
 fn rows_of(job: &Job, chunk: usize) -> std::ops::Range<usize> {
@@ -480,9 +509,7 @@ impl Chunks {
             .map(|&c| vec![0; rows_of(job, c).len()])
             .collect();
         let file = match &job.source {
-            Source::File { path, .. } => {
-                Some(File::open(path).map_err(|e| format!("{}: {e}", path.display()))?)
-            }
+            Source::File { path, layout } => Some(FileRows::open(path, layout)?),
             Source::Memory { .. } => None,
         };
         Ok(Self {
@@ -491,6 +518,7 @@ impl Chunks {
             labels,
             last_centers: Vec::new(),
             file,
+            stream: None,
         })
     }
 
@@ -503,7 +531,11 @@ impl Chunks {
             let range = rows_of(job, chunk);
             match (&job.source, &self.file) {
                 (Source::Memory { data, .. }, _) => f(i, &data[range.start * d..range.end * d]),
-                (Source::File { path, layout }, Some(file)) => {
+                (Source::File { layout, .. }, Some(FileRows::Mapped(map))) => {
+                    let data: &[f64] = bytemuck::cast_slice(&map[layout.data_offset as usize..]);
+                    f(i, &data[range.start * d..range.end * d]);
+                }
+                (Source::File { path, layout }, Some(FileRows::Read(file))) => {
                     buffer.resize(range.len() * d, 0.0);
                     read_npy_rows(file, path, layout, range.start, &mut buffer)
                         .map_err(|e| e.to_string())?;
@@ -520,17 +552,23 @@ impl Chunks {
         let d = job.source.d();
         let k = centers.len() / d;
         let mut labels = std::mem::take(&mut self.labels);
+        let mut stream = self.stream.take();
         let mut replies = Vec::with_capacity(self.ids.len());
         let result = self.for_each_chunk(job, |i, rows| {
             let labels = &mut labels[i];
-            match &self.layouts[i] {
-                Some(layout) => layout.assign(rows, centers, labels),
-                None => Layout::new(Points::new(rows, d).expect("whole rows"))
-                    .assign(rows, centers, labels),
-            };
+            let points = Points::new(rows, d).expect("whole rows");
             let mut sums = vec![0.0; k * d];
             let mut counts = vec![0u32; k];
-            accumulate(rows, labels, d, &mut sums, &mut counts);
+            let layout = match (&self.layouts[i], &mut stream) {
+                (Some(layout), _) => layout,
+                // A file's chunks pass through one layout, refilled chunk by chunk.
+                (None, Some(layout)) => {
+                    layout.fill(points);
+                    layout
+                }
+                (None, None) => stream.insert(Layout::new(points)),
+            };
+            layout.assign_and_sum(rows, centers, labels, &mut sums, &mut counts);
             replies.push(Reply::Partial {
                 chunk: self.ids[i],
                 sums,
@@ -538,6 +576,7 @@ impl Chunks {
             });
         });
         self.labels = labels;
+        self.stream = stream;
         self.last_centers = centers.to_vec();
         match result {
             Ok(()) => replies,

@@ -202,11 +202,12 @@ impl Kernel {
     }
 }
 
-/// One block's work in the assignment: groups, norms, rows, labels (as zipped).
-type AssignTask<'a> = (((&'a [f64], &'a [f64]), &'a [f64]), &'a mut [u32]);
-
-/// One block's work in the update: its partial sums and counts, its rows and labels.
-type UpdateTask<'a> = ((&'a mut [f64], &'a mut [u32]), (&'a [f64], &'a [u32]));
+/// One block's work in the assignment: groups, norms, rows, labels, and the partial sums
+/// and counts it fills (as zipped).
+type AssignTask<'a> = (
+    (((&'a [f64], &'a [f64]), &'a [f64]), &'a mut [u32]),
+    (&'a mut [f64], &'a mut [u32]),
+);
 
 struct ParallelSteps<'a> {
     points: Points<'a>,
@@ -250,42 +251,69 @@ pub struct Layout {
 
 impl Layout {
     pub fn new(points: Points<'_>) -> Self {
-        let (n, d) = (points.n(), points.d());
-        let n_groups = n.div_ceil(LANES);
-        let mut groups = vec![0.0; n_groups * d * LANES];
-        for (g, group) in groups.chunks_exact_mut(d * LANES).enumerate() {
-            for lane in 0..LANES {
-                let row = points.row((g * LANES + lane).min(n.saturating_sub(1)));
-                for (t, &x) in row.iter().enumerate() {
-                    group[t * LANES + lane] = x;
+        let kernel = Kernel::detect();
+        let mut layout = Self {
+            groups: Vec::new(),
+            norms: Vec::new(),
+            d: points.d(),
+            kernel,
+            dot: kernel.has_fma() && points.d() >= DOT_MIN_DIMS,
+        };
+        layout.fill(points);
+        layout
+    }
+
+    /// Lays out `points` (of the same dimension) in place of the points held, reusing
+    /// the memory: for a caller that streams chunks through one layout.
+    pub fn fill(&mut self, points: Points<'_>) {
+        /// With the dimension `D` a constant (0: `d`), so that each row's copy unrolls.
+        fn pack<const D: usize>(rows: &[f64], d: usize, groups: &mut [f64], norms: &mut [f64]) {
+            let d = if D > 0 { D } else { d };
+            let last = rows.len() / d - 1;
+            let per_group = groups
+                .chunks_exact_mut(d * LANES)
+                .zip(norms.chunks_exact_mut(LANES));
+            for (g, (group, norm)) in per_group.enumerate() {
+                for (lane, norm) in norm.iter_mut().enumerate() {
+                    let i = (g * LANES + lane).min(last);
+                    let mut sum = 0.0;
+                    for (t, &x) in rows[i * d..(i + 1) * d].iter().enumerate() {
+                        group[t * LANES + lane] = x;
+                        sum += x * x;
+                    }
+                    *norm = sum;
                 }
             }
         }
-        let norms = groups
-            .chunks_exact(d * LANES)
-            .flat_map(|g| {
-                let mut norm = [0.0; LANES];
-                for t in 0..d {
-                    for (l, nl) in norm.iter_mut().enumerate() {
-                        *nl += g[t * LANES + l] * g[t * LANES + l];
-                    }
+        let (n, d) = (points.n(), points.d());
+        assert_eq!(d, self.d, "a layout holds points of one dimension");
+        let n_groups = n.div_ceil(LANES);
+        self.groups.resize(n_groups * d * LANES, 0.0);
+        self.norms.resize(n_groups * LANES, 0.0);
+        let (rows, groups, norms) = (points.as_slice(), &mut self.groups[..], &mut self.norms[..]);
+        macro_rules! by_dims {
+            ($($n:literal)*) => {
+                match d {
+                    $($n => pack::<$n>(rows, d, groups, norms),)*
+                    _ => pack::<0>(rows, d, groups, norms),
                 }
-                norm
-            })
-            .collect();
-        let kernel = Kernel::detect();
-        Self {
-            groups,
-            norms,
-            d,
-            kernel,
-            dot: kernel.has_fma() && d >= DOT_MIN_DIMS,
+            };
         }
+        by_dims!(1 2 3 4 5 6 7 8 16)
     }
 
     /// Labels every point (`rows` are the same points, row-major) with its nearest of
-    /// `centers`, on this thread; returns how many points needed an exact re-check.
-    pub fn assign(&self, rows: &[f64], centers: &[f64], labels: &mut [u32]) -> u64 {
+    /// `centers`, on this thread, and adds each point into its cluster's `sums` and
+    /// `counts` in point order (see [`assign_and_sum`]); returns how many points needed
+    /// an exact re-check.
+    pub fn assign_and_sum(
+        &self,
+        rows: &[f64],
+        centers: &[f64],
+        labels: &mut [u32],
+        sums: &mut [f64],
+        counts: &mut [u32],
+    ) -> u64 {
         let d = self.d;
         let dot = self.dot.then(|| DotCenters::new(centers, d));
         let block = Block {
@@ -294,7 +322,7 @@ impl Layout {
             rows,
             labels,
         };
-        assign_block(self.kernel, block, centers, dot.as_ref(), d)
+        assign_and_sum(self.kernel, block, centers, dot.as_ref(), (sums, counts))
     }
 }
 
@@ -333,31 +361,134 @@ pub fn means_from_partials<'a>(
     }
 }
 
-/// Adds each row into its cluster's sum (in point order) and counts it.
-pub fn accumulate(rows: &[f64], labels: &[u32], d: usize, sums: &mut [f64], counts: &mut [u32]) {
-    for (row, &l) in rows.chunks_exact(d).zip(labels) {
-        let l = l as usize;
-        counts[l] += 1;
-        for (s, x) in sums[l * d..(l + 1) * d].iter_mut().zip(row) {
-            *s += x;
+/// Points per step of [`assign_and_sum`]: few enough that a step's points are still in
+/// cache when their sums are taken.
+const STEP: usize = 256;
+
+/// Labels one block with the kernel and adds each point into its cluster's `sums` and
+/// `counts` (in point order), [`STEP`] points at a time: with many features the sums
+/// read the points from cache just after the kernel did, instead of streaming them from
+/// memory once more. Returns the exact re-checks.
+fn assign_and_sum(
+    kernel: Kernel,
+    block: Block<'_>,
+    centers: &[f64],
+    dot: Option<&DotCenters>,
+    (sums, counts): (&mut [f64], &mut [u32]),
+) -> u64 {
+    let d = centers.len().checked_div(counts.len()).unwrap_or(1);
+    let steps = block
+        .groups
+        .chunks(STEP * d)
+        .zip(block.norms.chunks(STEP))
+        .zip(block.rows.chunks(STEP * d))
+        .zip(block.labels.chunks_mut(STEP));
+    let mut rechecks = 0;
+    for (((groups, norms), rows), labels) in steps {
+        let step = Block {
+            groups,
+            norms,
+            rows,
+            labels: &mut *labels,
+        };
+        rechecks += assign_block(kernel, step, centers, dot, d);
+        // Few features: the rows are a short stream, and row-major adds are cheaper.
+        if d < DOT_MIN_DIMS {
+            accumulate(rows, labels, d, sums, counts);
+        } else {
+            accumulate_groups(groups, labels, d, sums, counts);
         }
     }
+    rechecks
+}
+
+/// [`accumulate`] from points laid out in groups (`[group][feature][lane]`): the same
+/// additions in the same order, so the same sums, bit for bit.
+fn accumulate_groups(
+    groups: &[f64],
+    labels: &[u32],
+    d: usize,
+    sums: &mut [f64],
+    counts: &mut [u32],
+) {
+    /// With the dimension `D` a constant (0: `d`), so that each point's adds unroll.
+    fn run<const D: usize>(
+        groups: &[f64],
+        labels: &[u32],
+        d: usize,
+        sums: &mut [f64],
+        counts: &mut [u32],
+    ) {
+        let d = if D > 0 { D } else { d };
+        for (group, labels) in groups.chunks_exact(d * LANES).zip(labels.chunks(LANES)) {
+            for (lane, &l) in labels.iter().enumerate() {
+                let l = l as usize;
+                counts[l] += 1;
+                for (t, s) in sums[l * d..(l + 1) * d].iter_mut().enumerate() {
+                    *s += group[t * LANES + lane];
+                }
+            }
+        }
+    }
+    macro_rules! by_dims {
+        ($($n:literal)*) => {
+            match d {
+                $($n => run::<$n>(groups, labels, d, sums, counts),)*
+                _ => run::<0>(groups, labels, d, sums, counts),
+            }
+        };
+    }
+    by_dims!(1 2 3 4 5 6 7 8 16)
+}
+
+/// Adds each row into its cluster's sum (in point order) and counts it.
+pub fn accumulate(rows: &[f64], labels: &[u32], d: usize, sums: &mut [f64], counts: &mut [u32]) {
+    /// With the dimension `D` a constant (0: `d`), so that each row's adds unroll.
+    fn rows_of<const D: usize>(
+        rows: &[f64],
+        labels: &[u32],
+        d: usize,
+        sums: &mut [f64],
+        counts: &mut [u32],
+    ) {
+        let d = if D > 0 { D } else { d };
+        for (row, &l) in rows.chunks_exact(d).zip(labels) {
+            let l = l as usize;
+            counts[l] += 1;
+            for (s, x) in sums[l * d..(l + 1) * d].iter_mut().zip(row) {
+                *s += x;
+            }
+        }
+    }
+    macro_rules! by_dims {
+        ($($n:literal)*) => {
+            match d {
+                $($n => rows_of::<$n>(rows, labels, d, sums, counts),)*
+                _ => rows_of::<0>(rows, labels, d, sums, counts),
+            }
+        };
+    }
+    by_dims!(1 2 3 4 5 6 7 8 16)
 }
 
 impl Steps for ParallelSteps<'_> {
     fn assign(&mut self, centers: &[f64], labels: &mut [u32]) {
         let d = self.points.d();
+        let k = centers.len() / d;
         let layout = &self.layout;
         let dot = layout.dot.then(|| DotCenters::new(centers, d));
         let (kernel, points) = (layout.kernel, self.points.as_slice());
-        let work = |(((groups, norms), rows), labels): AssignTask<'_>| {
+        // Each block's labels, then its partial sums, in one sweep (see `assign_and_sum`).
+        let work = |((((groups, norms), rows), labels), (sums, counts)): AssignTask<'_>| {
+            sums.fill(0.0);
+            counts.fill(0);
             let block = Block {
                 groups,
                 norms,
                 rows,
                 labels,
             };
-            assign_block(kernel, block, centers, dot.as_ref(), d)
+            assign_and_sum(kernel, block, centers, dot.as_ref(), (sums, counts))
         };
         let group_block = BLOCK * d;
         let rechecks: u64 = if self.parallel {
@@ -367,6 +498,11 @@ impl Steps for ParallelSteps<'_> {
                 .zip(layout.norms.par_chunks(BLOCK))
                 .zip(points.par_chunks(BLOCK * d))
                 .zip(labels.par_chunks_mut(BLOCK))
+                .zip(
+                    self.partial_sums
+                        .par_chunks_mut(k * d)
+                        .zip(self.partial_counts.par_chunks_mut(k)),
+                )
                 .map(work)
                 .sum()
         } else {
@@ -376,36 +512,22 @@ impl Steps for ParallelSteps<'_> {
                 .zip(layout.norms.chunks(BLOCK))
                 .zip(points.chunks(BLOCK * d))
                 .zip(labels.chunks_mut(BLOCK))
+                .zip(
+                    self.partial_sums
+                        .chunks_mut(k * d)
+                        .zip(self.partial_counts.chunks_mut(k)),
+                )
                 .map(work)
                 .sum()
         };
         self.tie_rechecks += rechecks;
     }
 
-    fn update(&mut self, labels: &[u32], centers: &mut [f64]) {
+    /// The blocks' partial sums were taken in the assignment's sweep, from these labels;
+    /// what is left is adding them up, in block order.
+    fn update(&mut self, _labels: &[u32], centers: &mut [f64]) {
         let d = self.points.d();
         let k = centers.len() / d;
-        let points = self.points.as_slice();
-        let work = |((sums, counts), (rows, labels)): UpdateTask<'_>| {
-            sums.fill(0.0);
-            counts.fill(0);
-            accumulate(rows, labels, d, sums, counts);
-        };
-        if self.parallel {
-            let partials = self
-                .partial_sums
-                .par_chunks_mut(k * d)
-                .zip(self.partial_counts.par_chunks_mut(k));
-            partials
-                .zip(points.par_chunks(BLOCK * d).zip(labels.par_chunks(BLOCK)))
-                .for_each(work);
-        } else {
-            self.partial_sums
-                .chunks_mut(k * d)
-                .zip(self.partial_counts.chunks_mut(k))
-                .zip(points.chunks(BLOCK * d).zip(labels.chunks(BLOCK)))
-                .for_each(work);
-        }
         // Blocks in order: the same sums whatever the number of threads.
         let blocks = self
             .partial_sums
