@@ -18,10 +18,12 @@
 //!   fit starts (`details.kernel`), so one binary runs on any x86-64 without
 //!   `-C target-cpu=native`.
 //! - **Threads over fixed blocks.** rayon spreads blocks of [`BLOCK`] points over the
-//!   threads of the current pool (`RAYON_NUM_THREADS`). The update computes each block's
-//!   per-cluster sums and counts in point order, then adds the blocks' partial sums in
-//!   block order: the result does not depend on the number of threads or on scheduling,
-//!   bit for bit. There is no allocation in the loop and no `n × k` temporary.
+//!   threads of the current pool (`RAYON_NUM_THREADS`). Each block's per-cluster sums
+//!   and counts are taken in point order in the same sweep as its labels, a few hundred
+//!   points at a time while they are in cache (so the timing split shows them under the
+//!   assignment); the update adds the blocks' partial sums in block order: the result does
+//!   not depend on the number of threads or on scheduling, bit for bit. There is no
+//!   allocation in the loop and no `n × k` temporary.
 //! - **Small fits: less work instead of more threads.** Below [`PARALLEL_WORK`] distance
 //!   terms per pass (the seed's 5000 × 2, k = 10, is 100 000), a pass takes microseconds
 //!   and waking a second core costs about as much as it saves. There the stage runs on
