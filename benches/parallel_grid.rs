@@ -70,7 +70,9 @@ fn bench(c: &mut Criterion) {
         "\nparallel stage, {} threads (median of 5 fits):",
         rayon::current_num_threads()
     );
-    println!("| workload | passes | whole fit | per pass | assign per pass | distance GFLOP/s |");
+    println!(
+        "| workload | passes | whole fit | per pass | assign per pass | GFLOP/s (2nkd over the assign sweep) |"
+    );
     println!("|---|---:|---:|---:|---:|---:|");
     for r in rows {
         println!("{r}");
