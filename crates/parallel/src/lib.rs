@@ -48,6 +48,25 @@ use ladder_core::{Fit, FitError, FitParams, Points, Stage, Steps, fit_with, near
 use rayon::prelude::*;
 use serde_json::{Map, Value};
 
+/// Calls `f::<D>(args)` with the dimension `d` as the constant `D` where it is small (so
+/// loops over the features unroll), else `f::<0>(args)`, which reads `d` at run time.
+macro_rules! with_dims {
+    ($d:expr, $f:ident($($arg:expr),*)) => {
+        match $d {
+            1 => $f::<1>($($arg),*),
+            2 => $f::<2>($($arg),*),
+            3 => $f::<3>($($arg),*),
+            4 => $f::<4>($($arg),*),
+            5 => $f::<5>($($arg),*),
+            6 => $f::<6>($($arg),*),
+            7 => $f::<7>($($arg),*),
+            8 => $f::<8>($($arg),*),
+            16 => $f::<16>($($arg),*),
+            _ => $f::<0>($($arg),*),
+        }
+    };
+}
+
 /// Points per SIMD group.
 pub const LANES: usize = 8;
 
@@ -293,15 +312,7 @@ impl Layout {
         self.groups.resize(n_groups * d * LANES, 0.0);
         self.norms.resize(n_groups * LANES, 0.0);
         let (rows, groups, norms) = (points.as_slice(), &mut self.groups[..], &mut self.norms[..]);
-        macro_rules! by_dims {
-            ($($n:literal)*) => {
-                match d {
-                    $($n => pack::<$n>(rows, d, groups, norms),)*
-                    _ => pack::<0>(rows, d, groups, norms),
-                }
-            };
-        }
-        by_dims!(1 2 3 4 5 6 7 8 16)
+        with_dims!(d, pack(rows, d, groups, norms))
     }
 
     /// Labels every point (`rows` are the same points, row-major) with its nearest of
@@ -432,15 +443,7 @@ fn accumulate_groups(
             }
         }
     }
-    macro_rules! by_dims {
-        ($($n:literal)*) => {
-            match d {
-                $($n => run::<$n>(groups, labels, d, sums, counts),)*
-                _ => run::<0>(groups, labels, d, sums, counts),
-            }
-        };
-    }
-    by_dims!(1 2 3 4 5 6 7 8 16)
+    with_dims!(d, run(groups, labels, d, sums, counts))
 }
 
 /// Adds each row into its cluster's sum (in point order) and counts it.
@@ -462,15 +465,7 @@ pub fn accumulate(rows: &[f64], labels: &[u32], d: usize, sums: &mut [f64], coun
             }
         }
     }
-    macro_rules! by_dims {
-        ($($n:literal)*) => {
-            match d {
-                $($n => rows_of::<$n>(rows, labels, d, sums, counts),)*
-                _ => rows_of::<0>(rows, labels, d, sums, counts),
-            }
-        };
-    }
-    by_dims!(1 2 3 4 5 6 7 8 16)
+    with_dims!(d, rows_of(rows, labels, d, sums, counts))
 }
 
 impl Steps for ParallelSteps<'_> {
