@@ -88,8 +88,9 @@ pub struct Parallel {
 
 /// Whether a fit too small for threads uses Hamerly's bounds (see [`bounds`]).
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub enum Bounds {
-    /// Bounds on one thread below [`PARALLEL_WORK`]; brute force on threads above it.
+enum Bounds {
+    /// Bounds on one thread below [`PARALLEL_WORK`] distance terms per pass; brute force
+    /// above it (threaded when there is more than one block).
     #[default]
     Auto,
     /// Brute force always, threaded above [`PARALLEL_WORK`].
@@ -128,7 +129,7 @@ impl Stage for Parallel {
 
     fn fit(&self, points: Points<'_>, params: &FitParams) -> Result<Fit, FitError> {
         let (n, d, k) = (points.n(), points.d(), params.k);
-        if self.bounds == Bounds::Auto && !worth_threads(n, k, d) {
+        if self.bounds == Bounds::Auto && n.saturating_mul(k).saturating_mul(d) < PARALLEL_WORK {
             fit_with(points, params, |points, params| {
                 Ok(bounds::BoundsSteps::new(points, params.k))
             })
@@ -1035,5 +1036,18 @@ mod tests {
             .fit(points, &FitParams::new(k).max_iter(2))
             .unwrap();
         assert!(fit.details["method"].as_str().unwrap().contains("exact"));
+        // Few points but much work per pass: brute force (one block, so one thread).
+        let (n, d, k) = (1000, 64, 32);
+        let data = clustered(n, d, 8);
+        let points = Points::new(&data, d).unwrap();
+        let fit = Parallel::new()
+            .fit(points, &FitParams::new(k).max_iter(2))
+            .unwrap();
+        assert!(
+            fit.details["method"]
+                .as_str()
+                .unwrap()
+                .contains("dot products")
+        );
     }
 }
