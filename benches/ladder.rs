@@ -162,6 +162,7 @@ fn main() -> Result<()> {
             labels: o.labels,
             split: Some((o.assign_seconds, o.update_seconds)),
             flamegraph,
+            details: o.details,
         });
     }
     measurements.push(Measurement {
@@ -173,6 +174,7 @@ fn main() -> Result<()> {
         labels: linfa_labels,
         split: None,
         flamegraph: None,
+        details: Default::default(),
     });
 
     // 4. The report.

@@ -92,6 +92,8 @@ pub struct Outcome {
     pub iterations: usize,
     pub assign_seconds: f64,
     pub update_seconds: f64,
+    /// The first fit's own account of how it ran ([`Fit::details`]).
+    pub details: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Fits `fits` times (at least once) and summarises them as an [`Outcome`].
@@ -110,6 +112,7 @@ pub fn outcome(
         assign_seconds: median(|f| f.assign_seconds),
         update_seconds: median(|f| f.update_seconds),
         iterations: runs[0].iterations,
+        details: runs[0].details.clone(),
         labels: runs.into_iter().next().expect("at least one fit").labels,
     })
 }

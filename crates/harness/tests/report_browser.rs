@@ -77,6 +77,7 @@ fn measure_report(dir: &Path) -> Report {
                 labels: o.labels,
                 split: Some((o.assign_seconds, o.update_seconds)),
                 flamegraph: Some(file),
+                details: o.details,
             }
         })
         .collect();

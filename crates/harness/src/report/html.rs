@@ -96,6 +96,13 @@ impl Exporter for Html {
         for r in report.rows.iter().filter(|r| r.kind == RowKind::Existing) {
             let _ = write!(s, "<p><i>{}</i>: {}</p>", esc(&r.name), esc(&r.summary));
         }
+        s += "<h2 id=\"how\">How each rung ran</h2><p>Each stage's own account of its \
+              fit in this run: the kernel it picked, its method, what it skipped, its \
+              threads.</p><ul id=\"how-list\">";
+        for r in report.rows.iter().filter(|r| !r.details.is_empty()) {
+            let _ = write!(s, "<li><b>{}</b>: {}</li>", esc(&r.name), esc(&r.how()));
+        }
+        s += "</ul>";
         s += "<h2 id=\"charts\">Charts</h2>";
         for (file, alt) in [
             ("time.svg", "time per stage, log scale"),
@@ -150,6 +157,10 @@ mod tests {
         let mut report = sample_report();
         report.rows[0].flamegraph = Some("flamegraphs/naive.svg".into());
         report.criterion_report = Some("../target/criterion/report/index.html".into());
+        report.rows[1]
+            .details
+            .insert("method".into(), "bounds <skip>".into());
+        report.rows[1].details.insert("threads".into(), 1.into());
         Html.export(&report, dir.path()).unwrap();
         let page = std::fs::read_to_string(dir.path().join("index.html")).unwrap();
         for want in [
@@ -160,6 +171,7 @@ mod tests {
             "href=\"flamegraphs/naive.svg\"",
             "class=\"mismatch\"",
             "id=\"criterion\"",
+            "method: bounds &lt;skip&gt;; threads: 1</li>",
         ] {
             assert!(page.contains(want), "{want}");
         }

@@ -103,6 +103,10 @@ impl Exporter for Markdown {
         for r in report.rows.iter().filter(|r| r.kind == RowKind::Existing) {
             let _ = write!(s, "\n*{}*: {}\n", r.name, r.summary);
         }
+        s += "\nHow each rung ran, in its own words:\n\n";
+        for r in report.rows.iter().filter(|r| !r.details.is_empty()) {
+            let _ = writeln!(s, "- **{}**: {}", r.name, r.how());
+        }
         let path = dir.join("speedup.md");
         std::fs::write(&path, s)?;
         Ok(vec![path])

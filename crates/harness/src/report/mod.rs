@@ -63,6 +63,9 @@ pub struct Measurement {
     pub split: Option<(f64, f64)>,
     /// The flamegraph, relative to the report directory.
     pub flamegraph: Option<String>,
+    /// The stage's own account of how it ran (its fit's `details`: the kernel, the
+    /// method, what it skipped, threads); empty when it gives none.
+    pub details: serde_json::Map<String, serde_json::Value>,
 }
 
 /// One row of the speedup table.
@@ -88,6 +91,23 @@ pub struct Row {
     /// The CI is wider than [`WIDE_SPREAD`] of the median.
     pub wide_spread: bool,
     pub flamegraph: Option<String>,
+    /// How the stage ran, in its own words (see [`Measurement::details`]).
+    #[serde(default)]
+    pub details: serde_json::Map<String, serde_json::Value>,
+}
+
+impl Row {
+    /// [`Row::details`] as one line: `key: value; …`.
+    pub fn how(&self) -> String {
+        self.details
+            .iter()
+            .map(|(k, v)| match v {
+                serde_json::Value::String(s) => format!("{k}: {s}"),
+                other => format!("{k}: {other}"),
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
 }
 
 /// The workload every row was measured on.
@@ -149,6 +169,7 @@ impl Report {
                 kind: m.kind,
                 timing: m.timing,
                 flamegraph: m.flamegraph,
+                details: m.details,
             });
         }
         Ok(Self {
@@ -223,6 +244,7 @@ pub(crate) mod tests {
             labels,
             split: Some((median * 0.75, median * 0.25)),
             flamegraph: None,
+            details: serde_json::Map::new(),
         }
     }
 
