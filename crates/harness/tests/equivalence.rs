@@ -206,3 +206,37 @@ fn parallel_is_identical_for_any_thread_count() {
         assert_all_stages_agree(&data, d, &params, &format!("threads n={n} k={k} d={d}"));
     }
 }
+
+/// Random shapes, inits and spreads, with the coordinates rounded to tenths or to whole
+/// numbers: many duplicates and near-ties, and sums that are not exact in binary.
+#[test]
+fn random_shapes_on_rounded_data() {
+    let mut state = 7u64;
+    let mut draw = |m: u64| {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (state >> 33) % m
+    };
+    for case in 0..60u64 {
+        let n = 20 + draw(2000) as usize;
+        let d = 1 + draw(12) as usize;
+        let k = (1 + draw(40) as usize).min(n);
+        let spec = BlobSpec::new(n, 1 + draw(8) as usize)
+            .features(d)
+            .std(0.3 + draw(30) as f64 / 10.0)
+            .seed(case);
+        let mut data = make_blobs(&spec, Generator::Numpy)
+            .unwrap()
+            .points
+            .into_vec();
+        let scale = if case % 2 == 0 { 10.0 } else { 1.0 };
+        for x in &mut data {
+            *x = (*x * scale).round() / scale;
+        }
+        let init = Init::ALL[case as usize % Init::ALL.len()];
+        let params = FitParams::new(k).init(init).seed(case).max_iter(300);
+        let what = format!("rounded blobs case {case}: n={n} d={d} k={k}");
+        assert_all_stages_agree(&data, d, &params, &what);
+    }
+}
