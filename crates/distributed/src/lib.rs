@@ -17,6 +17,11 @@
 //! - in the finishing round every worker sends its chunks' labels to worker 0, which
 //!   assembles the fit. Only worker 0 (process 0) returns it.
 //!
+//! The dataflow only carries these messages; the work is done by each worker between
+//! its steps of the dataflow. A step ends by handing what it produced to the network,
+//! so the centers are on their way to the other processes before any worker (worker 0
+//! included) starts on its chunks.
+//!
 //! Workers are threads of one process (`--workers N`), or processes on several hosts
 //! described by a hostfile (`--hosts FILE --process I`). Given a `.npy` file
 //! ([`Source::File`]), every worker memory-maps it and reads only its own chunks, one at
@@ -35,6 +40,7 @@
 //! report.
 
 use std::cell::RefCell;
+use std::collections::VecDeque;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
@@ -48,7 +54,7 @@ use ladder_parallel::{Layout, means_from_partials};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use timely::container::CapacityContainerBuilder;
-use timely::dataflow::operators::vec::{Broadcast, Map as _};
+use timely::dataflow::operators::vec::Broadcast;
 use timely::dataflow::operators::{Exchange, Input, Inspect, Probe};
 use timely::dataflow::{InputHandle, ProbeHandle};
 use timely::{CommunicationConfig, WorkerConfig};
@@ -627,47 +633,53 @@ fn run_worker(
     job: &Arc<Job>,
 ) -> Result<Option<Fit>, DistributedError> {
     let (index, peers) = (worker.index(), worker.peers());
-    let chunks = Rc::new(RefCell::new(
-        Chunks::new(job, index, peers).map_err(DistributedError::Input)?,
-    ));
+    let mut chunks = Chunks::new(job, index, peers).map_err(DistributedError::Input)?;
+    // The dataflow only carries messages: worker 0's commands to every worker, and the
+    // replies to worker 0. The work happens in this loop, between steps: a step ends
+    // by handing what it produced to the network, so a command is on its way to the
+    // other processes before any worker starts computing — including worker 0.
+    let commands: Rc<RefCell<VecDeque<Command>>> = Rc::default();
     let received: Rc<RefCell<Vec<Reply>>> = Rc::default();
-    let finished = Rc::new(RefCell::new(false));
-    let mut input = InputHandle::<u64, CapacityContainerBuilder<Vec<Command>>>::new();
+    let mut command_input = InputHandle::<u64, CapacityContainerBuilder<Vec<Command>>>::new();
+    let mut reply_input = InputHandle::<u64, CapacityContainerBuilder<Vec<Reply>>>::new();
     let probe = ProbeHandle::new();
     {
-        let (job, chunks, received, finished) = (
-            Arc::clone(job),
-            Rc::clone(&chunks),
-            Rc::clone(&received),
-            Rc::clone(&finished),
-        );
-        let (input, probe) = (&mut input, &probe);
+        let (commands, received) = (Rc::clone(&commands), Rc::clone(&received));
+        let (command_input, reply_input, probe) = (&mut command_input, &mut reply_input, &probe);
         worker.dataflow::<u64, _, _>(move |scope| {
             scope
-                .input_from(input)
+                .input_from(command_input)
                 .container::<Vec<_>>()
                 .broadcast()
-                .flat_map(move |command: Command| match command {
-                    Command::Assign { centers, shape } => {
-                        let mine = (job.source.n(), job.source.d(), job.chunk_rows);
-                        if shape == mine {
-                            chunks.borrow_mut().assign(&job, &centers)
-                        } else {
-                            vec![Reply::Failed(format!(
-                                "worker {index} has (points, features, chunk rows) = {mine:?} but worker 0 has {shape:?}: start every process with the same --input and --chunk-rows"
-                            ))]
-                        }
-                    }
-                    Command::Finish => {
-                        *finished.borrow_mut() = true;
-                        chunks.borrow().finish(&job)
-                    }
-                })
+                .inspect(move |command: &Command| commands.borrow_mut().push_back(command.clone()));
+            scope
+                .input_from(reply_input)
+                .container::<Vec<_>>()
                 .exchange(|_| 0)
                 .inspect(move |reply: &Reply| received.borrow_mut().push(reply.clone()))
                 .probe_with(probe);
         });
     }
+    // Only worker 0 sends commands.
+    let mut command_input = (index == 0).then_some(command_input);
+
+    // Steps the dataflow until `done`: spinning for a short while (a pass on small data
+    // is over in microseconds), then parking until a message arrives, leaving the cores
+    // to the workers and the network threads of this and other processes.
+    let wait_until = |worker: &mut timely::worker::Worker, done: &dyn Fn() -> bool| {
+        let waiting = Instant::now();
+        while !done() {
+            if waiting.elapsed() < SPIN {
+                worker.step();
+            } else {
+                worker.step_or_park(Some(Duration::from_millis(1)));
+            }
+            if Instant::now() > job.deadline {
+                return Err(DistributedError::Timeout(job.timeout));
+            }
+        }
+        Ok(())
+    };
 
     let d = job.source.d();
     let k = job.params.k;
@@ -684,7 +696,7 @@ fn run_worker(
     let mut round = 0u64;
     let mut finishing = false;
     loop {
-        if index == 0 {
+        if let Some(input) = command_input.as_mut() {
             driver.round_started = Instant::now();
             let command = if finishing {
                 Command::Finish
@@ -695,25 +707,36 @@ fn run_worker(
                 }
             };
             input.send(command);
+            input.advance_to(round + 1);
+        }
+        wait_until(worker, &|| !commands.borrow().is_empty())?;
+        let command = commands
+            .borrow_mut()
+            .pop_front()
+            .expect("a command arrived");
+        let is_finish = matches!(command, Command::Finish);
+        let replies = match command {
+            Command::Assign { centers, shape } => {
+                let mine = (job.source.n(), job.source.d(), job.chunk_rows);
+                if shape == mine {
+                    chunks.assign(job, &centers)
+                } else {
+                    vec![Reply::Failed(format!(
+                        "worker {index} has (points, features, chunk rows) = {mine:?} but worker 0 has {shape:?}: start every process with the same --input and --chunk-rows"
+                    ))]
+                }
+            }
+            Command::Finish => chunks.finish(job),
+        };
+        for reply in replies {
+            reply_input.send(reply);
         }
         round += 1;
-        input.advance_to(round);
-        // Spin for a short while (a pass on small data is over in microseconds), then
-        // park until a message arrives, leaving the cores to the workers and the
-        // network threads of this and other processes.
-        let waiting = Instant::now();
-        while probe.less_than(input.time()) {
-            if waiting.elapsed() < SPIN {
-                worker.step();
-            } else {
-                worker.step_or_park(Some(Duration::from_millis(1)));
-            }
-            if Instant::now() > job.deadline {
-                return Err(DistributedError::Timeout(job.timeout));
-            }
-        }
+        reply_input.advance_to(round);
+        // Every worker's replies of this round are at worker 0.
+        wait_until(worker, &|| !probe.less_than(reply_input.time()))?;
         if index != 0 {
-            if *finished.borrow() {
+            if is_finish {
                 return Ok(None);
             }
             continue;
