@@ -6,8 +6,10 @@
 //! [timely dataflow](https://docs.rs/timely):
 //!
 //! - the points are cut into fixed chunks of [`Distributed::chunk_rows`] rows (Dask's
-//!   `chunks=`); chunk `c` belongs to worker `c mod W` among all `W` workers of all
-//!   processes;
+//!   `chunks=`); chunk `c` is worker `c mod W`'s among all `W` workers of all processes
+//!   (laid out for the kernel once, for a memory source), but worker 0 moves chunks from
+//!   slower workers to faster ones between passes ([`Balance`]), as work stealing would:
+//!   a worker on a busy core does not hold every pass back;
 //! - each iteration worker 0 broadcasts the centers; every worker labels its chunks with
 //!   the `parallel` rung's SIMD kernel and sends, per chunk, the sums and counts of each
 //!   cluster (in point order) to worker 0; worker 0 adds the chunks' partials **in chunk
@@ -177,6 +179,8 @@ enum Command {
     Assign {
         centers: Vec<f64>,
         shape: (usize, usize, usize),
+        /// The chunks each worker labels in this pass (see [`Balance`]).
+        chunks: Vec<Vec<usize>>,
     },
     /// Send your chunks' labels; the fit is over.
     Finish,
@@ -196,6 +200,11 @@ enum Reply {
         chunk: usize,
         labels: Vec<u32>,
         inertia: f64,
+    },
+    /// A worker's time on its chunks this pass, for [`Balance`].
+    Done {
+        worker: usize,
+        seconds: f64,
     },
     Failed(String),
 }
@@ -451,17 +460,20 @@ fn validate_and_init(source: &Source, params: &FitParams) -> Result<Vec<f64>, Di
     }
 }
 
-/// One worker's chunks: their rows (held for a memory source, read per pass for a
-/// file) and their labels.
+/// One worker's chunks: the ones it labels this pass, their rows (held for a memory
+/// source, read per pass for a file) and their labels.
 struct Chunks {
+    /// The chunks this worker labels in the current pass.
     ids: Vec<usize>,
-    /// For a memory source: each chunk laid out for the kernel.
+    /// Per chunk, for a memory source: laid out for the kernel, for this worker's own
+    /// chunks (`c mod W`); others pass through `stream`.
     layouts: Vec<Option<Layout>>,
+    /// Per chunk: its labels, for the chunks this worker labelled last (else empty).
     labels: Vec<Vec<u32>>,
     /// The centers of the last pass.
     last_centers: Vec<f64>,
     file: Option<FileRows>,
-    /// For a file source: the layout each chunk passes through in turn.
+    /// The layout that chunks without one of their own pass through in turn.
     stream: Option<Layout>,
 }
 
@@ -499,21 +511,17 @@ impl Chunks {
     fn new(job: &Job, index: usize, peers: usize) -> Result<Self, String> {
         let chunks = job.source.n().div_ceil(job.chunk_rows);
         let ids: Vec<usize> = (index..chunks).step_by(peers).collect();
-        let layouts = ids
-            .iter()
-            .map(|&c| match &job.source {
-                Source::Memory { data, d } => {
+        let layouts = (0..chunks)
+            .map(|c| match &job.source {
+                Source::Memory { data, d } if c % peers == index => {
                     let r = rows_of(job, c);
                     let rows = &data[r.start * d..r.end * d];
                     Some(Layout::new(Points::new(rows, *d).expect("whole rows")))
                 }
-                Source::File { .. } => None,
+                _ => None,
             })
             .collect();
-        let labels = ids
-            .iter()
-            .map(|&c| vec![0; rows_of(job, c).len()])
-            .collect();
+        let labels = vec![Vec::new(); chunks];
         let file = match &job.source {
             Source::File { path, layout } => Some(FileRows::open(path, layout)?),
             Source::Memory { .. } => None,
@@ -528,24 +536,24 @@ impl Chunks {
         })
     }
 
-    /// Calls `f(i, rows)` for each of this worker's chunks, `i` its position here; a
+    /// Calls `f(chunk, rows)` for each of this worker's chunks of the current pass; a
     /// file source is read one chunk at a time into a reused buffer.
     fn for_each_chunk(&self, job: &Job, mut f: impl FnMut(usize, &[f64])) -> Result<(), String> {
         let d = job.source.d();
         let mut buffer = Vec::new();
-        for (i, &chunk) in self.ids.iter().enumerate() {
+        for &chunk in &self.ids {
             let range = rows_of(job, chunk);
             match (&job.source, &self.file) {
-                (Source::Memory { data, .. }, _) => f(i, &data[range.start * d..range.end * d]),
+                (Source::Memory { data, .. }, _) => f(chunk, &data[range.start * d..range.end * d]),
                 (Source::File { layout, .. }, Some(FileRows::Mapped(map))) => {
                     let data: &[f64] = bytemuck::cast_slice(&map[layout.data_offset as usize..]);
-                    f(i, &data[range.start * d..range.end * d]);
+                    f(chunk, &data[range.start * d..range.end * d]);
                 }
                 (Source::File { path, layout }, Some(FileRows::Read(file))) => {
                     buffer.resize(range.len() * d, 0.0);
                     read_npy_rows(file, path, layout, range.start, &mut buffer)
                         .map_err(|e| e.to_string())?;
-                    f(i, &buffer);
+                    f(chunk, &buffer);
                 }
                 (Source::File { .. }, None) => return Err("the data file is not open".into()),
             }
@@ -553,21 +561,29 @@ impl Chunks {
         Ok(())
     }
 
-    /// Labels every chunk against `centers` and returns each chunk's partial sums.
-    fn assign(&mut self, job: &Job, centers: &[f64]) -> Vec<Reply> {
+    /// Labels the chunks `ids` against `centers` and returns each chunk's partial sums.
+    fn assign(&mut self, job: &Job, centers: &[f64], ids: &[usize]) -> Vec<Reply> {
         let d = job.source.d();
         let k = centers.len() / d;
+        // Only the labels of this pass's chunks are kept.
+        for &chunk in &self.ids {
+            if !ids.contains(&chunk) {
+                self.labels[chunk] = Vec::new();
+            }
+        }
+        self.ids = ids.to_vec();
         let mut labels = std::mem::take(&mut self.labels);
         let mut stream = self.stream.take();
         let mut replies = Vec::with_capacity(self.ids.len());
-        let result = self.for_each_chunk(job, |i, rows| {
-            let labels = &mut labels[i];
+        let result = self.for_each_chunk(job, |chunk, rows| {
+            let labels = &mut labels[chunk];
+            labels.resize(rows.len() / d, 0);
             let points = Points::new(rows, d).expect("whole rows");
             let mut sums = vec![0.0; k * d];
             let mut counts = vec![0u32; k];
-            let layout = match (&self.layouts[i], &mut stream) {
+            let layout = match (&self.layouts[chunk], &mut stream) {
                 (Some(layout), _) => layout,
-                // A file's chunks pass through one layout, refilled chunk by chunk.
+                // Other chunks pass through one layout, refilled chunk by chunk.
                 (None, Some(layout)) => {
                     layout.fill(points);
                     layout
@@ -576,7 +592,7 @@ impl Chunks {
             };
             layout.assign_and_sum(rows, centers, labels, &mut sums, &mut counts);
             replies.push(Reply::Partial {
-                chunk: self.ids[i],
+                chunk,
                 sums,
                 counts,
             });
@@ -595,11 +611,11 @@ impl Chunks {
         let d = job.source.d();
         let centers = &self.last_centers;
         let mut replies = Vec::with_capacity(self.ids.len());
-        let result = self.for_each_chunk(job, |i, rows| {
-            let labels = &self.labels[i];
+        let result = self.for_each_chunk(job, |chunk, rows| {
+            let labels = &self.labels[chunk];
             let points = Points::new(rows, d).expect("whole rows");
             replies.push(Reply::Labels {
-                chunk: self.ids[i],
+                chunk,
                 labels: labels.clone(),
                 inertia: inertia(points, centers, labels),
             });
@@ -608,6 +624,86 @@ impl Chunks {
             Ok(()) => replies,
             Err(e) => vec![Reply::Failed(e)],
         }
+    }
+}
+
+/// Worker 0's split of the chunks between the workers, pass by pass. Each worker starts
+/// with its own chunks (`c mod W`); after every pass, the workers' times per chunk
+/// (smoothed) set how many each gets next, so that a worker on a slower or busier core
+/// hands its last chunks to faster ones, as work stealing would. Which worker labels a
+/// chunk changes nothing in the result: a chunk's labels and sums are the same on any
+/// worker, and the sums are added in chunk order.
+#[derive(Debug, Clone, PartialEq)]
+struct Balance {
+    /// Each worker's chunks, in order.
+    lists: Vec<Vec<usize>>,
+    /// Each worker's smoothed seconds per chunk, once measured.
+    per_chunk: Vec<Option<f64>>,
+}
+
+impl Balance {
+    fn new(chunks: usize, workers: usize) -> Self {
+        Self {
+            lists: Self::home(chunks, workers),
+            per_chunk: vec![None; workers],
+        }
+    }
+
+    fn home(chunks: usize, workers: usize) -> Vec<Vec<usize>> {
+        (0..workers)
+            .map(|w| (w..chunks).step_by(workers).collect())
+            .collect()
+    }
+
+    /// Worker `worker` took `seconds` for its chunks of the last pass.
+    fn record(&mut self, worker: usize, seconds: f64) {
+        let chunks = self.lists[worker].len();
+        if chunks > 0 && seconds > 0.0 {
+            let now = seconds / chunks as f64;
+            let slot = &mut self.per_chunk[worker];
+            *slot = Some(slot.map_or(now, |before| 0.5 * before + 0.5 * now));
+        }
+    }
+
+    /// Splits the chunks in proportion to the workers' speeds: each keeps the first of
+    /// its own chunks up to its share, and the rest go, in chunk order, to the workers
+    /// short of theirs.
+    fn rebalance(&mut self) {
+        let workers = self.lists.len();
+        let chunks: usize = self.lists.iter().map(Vec::len).sum();
+        let Some(times) = self.per_chunk.iter().copied().collect::<Option<Vec<f64>>>() else {
+            return;
+        };
+        let speeds: Vec<f64> = times.iter().map(|t| 1.0 / t).collect();
+        let total: f64 = speeds.iter().sum();
+        let exact: Vec<f64> = speeds.iter().map(|s| chunks as f64 * s / total).collect();
+        let mut counts: Vec<usize> = exact.iter().map(|x| x.floor() as usize).collect();
+        // The chunks left by rounding down go to the largest remainders.
+        let mut by_remainder: Vec<usize> = (0..workers).collect();
+        by_remainder.sort_by(|&a, &b| {
+            let (ra, rb) = (exact[a] - exact[a].floor(), exact[b] - exact[b].floor());
+            rb.total_cmp(&ra).then(a.cmp(&b))
+        });
+        let short = chunks - counts.iter().sum::<usize>();
+        for &w in by_remainder.iter().take(short) {
+            counts[w] += 1;
+        }
+        let mut lists = Self::home(chunks, workers);
+        let mut spare: Vec<usize> = Vec::new();
+        for (list, &count) in lists.iter_mut().zip(&counts) {
+            if list.len() > count {
+                spare.extend(list.drain(count..));
+            }
+        }
+        spare.sort_unstable();
+        let mut spare = spare.into_iter();
+        for (list, &count) in lists.iter_mut().zip(&counts) {
+            while list.len() < count {
+                list.push(spare.next().expect("the counts add up to the chunks"));
+            }
+            list.sort_unstable();
+        }
+        self.lists = lists;
     }
 }
 
@@ -693,6 +789,7 @@ fn run_worker(
         update_seconds: 0.0,
         round_started: Instant::now(),
     };
+    let mut balance = Balance::new(n_chunks, peers);
     let mut round = 0u64;
     let mut finishing = false;
     loop {
@@ -704,6 +801,7 @@ fn run_worker(
                 Command::Assign {
                     centers: driver.centers.clone(),
                     shape: (job.source.n(), d, job.chunk_rows),
+                    chunks: balance.lists.clone(),
                 }
             };
             input.send(command);
@@ -716,10 +814,21 @@ fn run_worker(
             .expect("a command arrived");
         let is_finish = matches!(command, Command::Finish);
         let replies = match command {
-            Command::Assign { centers, shape } => {
+            Command::Assign {
+                centers,
+                shape,
+                chunks: lists,
+            } => {
                 let mine = (job.source.n(), job.source.d(), job.chunk_rows);
-                if shape == mine {
-                    chunks.assign(job, &centers)
+                if shape == mine && lists.len() == peers {
+                    let started = Instant::now();
+                    let mut replies = chunks.assign(job, &centers, &lists[index]);
+                    let seconds = started.elapsed().as_secs_f64();
+                    replies.push(Reply::Done {
+                        worker: index,
+                        seconds,
+                    });
+                    replies
                 } else {
                     vec![Reply::Failed(format!(
                         "worker {index} has (points, features, chunk rows) = {mine:?} but worker 0 has {shape:?}: start every process with the same --input and --chunk-rows"
@@ -779,15 +888,17 @@ fn run_worker(
         let t = Instant::now();
         let mut partials: Vec<Option<ChunkPartial>> = vec![None; n_chunks];
         for reply in replies {
-            if let Reply::Partial {
-                chunk,
-                sums,
-                counts,
-            } = reply
-            {
-                partials[chunk] = Some((sums, counts));
+            match reply {
+                Reply::Partial {
+                    chunk,
+                    sums,
+                    counts,
+                } => partials[chunk] = Some((sums, counts)),
+                Reply::Done { worker, seconds } => balance.record(worker, seconds),
+                _ => {}
             }
         }
+        balance.rebalance();
         if let Some(chunk) = partials.iter().position(Option::is_none) {
             return Err(DistributedError::Worker(format!(
                 "chunk {chunk} sent no partial sums"
@@ -836,4 +947,49 @@ pub fn read_hostfile(path: &Path) -> Result<Vec<String>, DistributedError> {
         )));
     }
     Ok(hosts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Balance;
+
+    fn all_once(b: &Balance, chunks: usize) {
+        let mut seen: Vec<usize> = b.lists.concat();
+        seen.sort_unstable();
+        assert_eq!(seen, (0..chunks).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn equal_workers_keep_their_own_chunks() {
+        let mut b = Balance::new(10, 3);
+        assert_eq!(
+            b.lists,
+            vec![vec![0, 3, 6, 9], vec![1, 4, 7], vec![2, 5, 8]]
+        );
+        b.rebalance(); // nothing measured yet: no change
+        let home = b.lists.clone();
+        for (w, list) in home.iter().enumerate() {
+            b.record(w, 0.001 * list.len() as f64);
+        }
+        b.rebalance();
+        assert_eq!(b.lists, home);
+    }
+
+    #[test]
+    fn a_slower_worker_hands_its_last_chunks_to_a_faster_one() {
+        let mut b = Balance::new(12, 2);
+        b.record(0, 0.006); // 1 ms a chunk
+        b.record(1, 0.012); // 2 ms a chunk
+        b.rebalance();
+        all_once(&b, 12);
+        assert_eq!(b.lists[0].len(), 8);
+        assert_eq!(b.lists[1], vec![1, 3, 5, 7]);
+        assert_eq!(b.lists[0], vec![0, 2, 4, 6, 8, 9, 10, 11]);
+        // Times are smoothed: one fast pass does not swing the split all the way back.
+        b.record(0, 0.008);
+        b.record(1, 0.004);
+        b.rebalance();
+        all_once(&b, 12);
+        assert_eq!(b.lists.iter().map(Vec::len).collect::<Vec<_>>(), vec![7, 5]);
+    }
 }
