@@ -8,7 +8,8 @@
 //! - the points are cut into fixed chunks of [`Distributed::chunk_rows`] rows (Dask's
 //!   `chunks=`); chunk `c` is worker `c mod W`'s among all `W` workers of all processes
 //!   (laid out for the kernel once, for a memory source), but worker 0 moves chunks from
-//!   slower workers to faster ones between passes ([`Balance`]), as work stealing would:
+//!   slower workers to faster ones between passes, by their measured time per chunk, as
+//!   work stealing would:
 //!   a worker on a busy core does not hold every pass back;
 //! - each iteration worker 0 broadcasts the centers; every worker labels its chunks with
 //!   the `parallel` rung's SIMD kernel and sends, per chunk, the sums and counts of each
