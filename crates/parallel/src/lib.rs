@@ -27,7 +27,7 @@
 //! - **Small fits: less work instead of more threads.** Below [`PARALLEL_WORK`] distance
 //!   terms per pass (the seed's 5000 × 2, k = 10, is 100 000), a pass takes microseconds
 //!   and waking a second core costs about as much as it saves. There the stage runs on
-//!   one thread with Hamerly's bounds ([`bounds`]): a point whose bounds prove it keeps
+//!   one thread with Hamerly's bounds (`bounds.rs`): a point whose bounds prove it keeps
 //!   its center is not scanned at all, and only the points that changed cluster update
 //!   the sums. `Parallel::brute_force()` turns this off.
 //!
@@ -98,7 +98,7 @@ enum Bounds {
 }
 
 impl Parallel {
-    /// The stage as the ladder runs it ([`Bounds::Auto`]).
+    /// The stage as the ladder runs it: bounds for small fits, brute force for the rest.
     pub const fn new() -> Self {
         Self {
             bounds: Bounds::Auto,
@@ -318,7 +318,7 @@ impl Layout {
 
     /// Labels every point (`rows` are the same points, row-major) with its nearest of
     /// `centers`, on this thread, and adds each point into its cluster's `sums` and
-    /// `counts` in point order (see [`assign_and_sum`]); returns how many points needed
+    /// `counts` in point order, a few hundred points at a time while they are in cache; returns how many points needed
     /// an exact re-check.
     pub fn assign_and_sum(
         &self,
