@@ -124,7 +124,7 @@ impl Stage for Parallel {
     }
 
     fn summary(&self) -> &'static str {
-        "flat feature-major memory, a SIMD kernel picked at run time (AVX-512/AVX2), rayon over fixed blocks"
+        "flat feature-major memory, a SIMD kernel picked at run time (AVX-512/AVX2), rayon over fixed blocks; small fits: Hamerly's bounds on one thread"
     }
 
     fn fit(&self, points: Points<'_>, params: &FitParams) -> Result<Fit, FitError> {
