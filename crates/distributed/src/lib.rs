@@ -566,9 +566,9 @@ impl Chunks {
     fn assign(&mut self, job: &Job, centers: &[f64], ids: &[usize]) -> Vec<Reply> {
         let d = job.source.d();
         let k = centers.len() / d;
-        // Only the labels of this pass's chunks are kept.
+        // Only the labels of this pass's chunks are kept (`ids` is in chunk order).
         for &chunk in &self.ids {
-            if !ids.contains(&chunk) {
+            if ids.binary_search(&chunk).is_err() {
                 self.labels[chunk] = Vec::new();
             }
         }
