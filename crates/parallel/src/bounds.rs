@@ -42,8 +42,9 @@ pub(crate) struct BoundsSteps<'a> {
     /// Each point's cluster and lazy bounds, `u = upper + moved[a]` and
     /// `l = lower − others_moved[a]`, in groups of 8 points.
     groups: Vec<BoundsGroup>,
-    /// Per cluster: how far it moved this pass (`step`), how far it has moved in all (`moved`), the running sum of the largest
-    /// move of any other cluster (`others_moved`), and their sum (`threshold`).
+    /// Per cluster: how far it moved this pass (`step`), how far it has moved in all
+    /// (`moved`), the running sum of the largest move of any other cluster
+    /// (`others_moved`), and the last two added (`threshold`).
     step: Vec<f64>,
     moved: Vec<f64>,
     others_moved: Vec<f64>,
