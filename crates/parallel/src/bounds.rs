@@ -70,7 +70,6 @@ pub(crate) struct BoundsSteps<'a> {
     /// Per-cluster sums and counts, kept up to date by the changes.
     sums: Vec<f64>,
     counts: Vec<u32>,
-    touched: Vec<bool>,
     /// Points scanned against every center, all passes together.
     scanned: u64,
 }
@@ -106,7 +105,6 @@ impl<'a> BoundsSteps<'a> {
             changes: Vec::new(),
             sums: vec![0.0; k * d],
             counts: vec![0; k],
-            touched: vec![false; k],
             scanned: 0,
         }
     }
@@ -236,7 +234,6 @@ impl Steps for BoundsSteps<'_> {
             // The first pass: every point is new, sum them all in point order.
             let rows = self.points.as_slice();
             accumulate(rows, labels, d, &mut self.sums, &mut self.counts);
-            self.touched.fill(true);
         } else {
             for &(i, old, new) in &self.changes {
                 let x = self.points.row(i as usize);
@@ -249,21 +246,18 @@ impl Steps for BoundsSteps<'_> {
                 }
                 self.counts[old] -= 1;
                 self.counts[new] += 1;
-                self.touched[old] = true;
-                self.touched[new] = true;
             }
         }
-        for (j, touched) in self.touched.iter_mut().enumerate() {
-            if !std::mem::take(touched) {
-                continue;
-            }
-            let sum = &mut self.sums[j * d..(j + 1) * d];
-            let count = self.counts[j];
+        // A cluster nobody left or joined gets the same center, bit for bit; an empty one
+        // keeps its center and forgets any rounding left in its sum.
+        let clusters = centers
+            .chunks_exact_mut(d)
+            .zip(self.sums.chunks_exact_mut(d));
+        for ((center, sum), &count) in clusters.zip(&self.counts) {
             if count == 0 {
-                // Empty: keep the center, and forget any rounding left in the sum.
                 sum.fill(0.0);
             } else {
-                for (c, s) in centers[j * d..(j + 1) * d].iter_mut().zip(sum.iter()) {
+                for (c, s) in center.iter_mut().zip(sum.iter()) {
                     *c = s / count as f64;
                 }
             }

@@ -67,6 +67,22 @@ macro_rules! with_dims {
     };
 }
 
+/// Calls `module::f(args)` for the module compiled for `kernel`.
+macro_rules! dispatch {
+    ($kernel:expr, $f:ident($($arg:expr),*)) => {
+        match $kernel {
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: `Kernel::detect` chose this variant because the CPU has AVX-512F, FMA
+            // and POPCNT.
+            Kernel::Avx512 => unsafe { avx512::$f($($arg),*) },
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: as above, for AVX2, FMA and POPCNT.
+            Kernel::Avx2 => unsafe { avx2::$f($($arg),*) },
+            _ => portable::$f($($arg),*),
+        }
+    };
+}
+
 /// Points per SIMD group.
 pub const LANES: usize = 8;
 
@@ -183,16 +199,7 @@ impl Kernel {
         scratch: &mut [f64],
         out: Top2<'_>,
     ) {
-        match self {
-            #[cfg(target_arch = "x86_64")]
-            // SAFETY: `Kernel::detect` chose this variant because the CPU has AVX-512F, FMA
-            // and POPCNT.
-            Kernel::Avx512 => unsafe { avx512::top2(rows, idx, centers, d, scratch, out) },
-            #[cfg(target_arch = "x86_64")]
-            // SAFETY: as above, for AVX2.
-            Kernel::Avx2 => unsafe { avx2::top2(rows, idx, centers, d, scratch, out) },
-            _ => portable::top2(rows, idx, centers, d, scratch, out),
-        }
+        dispatch!(self, top2(rows, idx, centers, d, scratch, out))
     }
 
     /// The bounds' test ([`bounds`]) with this kernel.
@@ -203,16 +210,7 @@ impl Kernel {
         margin: f64,
         pending: &mut [u32],
     ) -> usize {
-        match self {
-            #[cfg(target_arch = "x86_64")]
-            // SAFETY: `Kernel::detect` chose this variant because the CPU has AVX-512F, FMA
-            // and POPCNT.
-            Kernel::Avx512 => unsafe { avx512::sweep(groups, threshold, margin, pending) },
-            #[cfg(target_arch = "x86_64")]
-            // SAFETY: as above, for AVX2.
-            Kernel::Avx2 => unsafe { avx2::sweep(groups, threshold, margin, pending) },
-            _ => portable::sweep(groups, threshold, margin, pending),
-        }
+        dispatch!(self, sweep(groups, threshold, margin, pending))
     }
 
     fn name(self) -> &'static str {
@@ -647,16 +645,7 @@ fn assign_block(
     dot: Option<&DotCenters>,
     d: usize,
 ) -> u64 {
-    match kernel {
-        #[cfg(target_arch = "x86_64")]
-        // SAFETY: `Kernel::detect` chose this variant because the CPU has AVX-512F, FMA
-        // and POPCNT.
-        Kernel::Avx512 => unsafe { avx512::assign_block(block, centers, dot, d) },
-        #[cfg(target_arch = "x86_64")]
-        // SAFETY: as above, for AVX2.
-        Kernel::Avx2 => unsafe { avx2::assign_block(block, centers, dot, d) },
-        _ => portable::assign_block(block, centers, dot, d),
-    }
+    dispatch!(kernel, assign_block(block, centers, dot, d))
 }
 
 /// The kernels for AVX-512: one `__m512d` holds the 8 lanes.
