@@ -478,6 +478,11 @@ struct Chunks {
     stream: Option<Layout>,
 }
 
+/// Worker `worker`'s own chunks among `workers`: `c mod workers == worker`.
+fn home_chunks(chunks: usize, workers: usize, worker: usize) -> Vec<usize> {
+    (worker..chunks).step_by(workers).collect()
+}
+
 /// How a worker gets rows from a `.npy` file.
 enum FileRows {
     /// The whole file mapped into memory: a chunk's rows are a slice of it.
@@ -511,7 +516,7 @@ fn rows_of(job: &Job, chunk: usize) -> std::ops::Range<usize> {
 impl Chunks {
     fn new(job: &Job, index: usize, peers: usize) -> Result<Self, String> {
         let chunks = job.source.n().div_ceil(job.chunk_rows);
-        let ids: Vec<usize> = (index..chunks).step_by(peers).collect();
+        let ids = home_chunks(chunks, peers, index);
         let layouts = (0..chunks)
             .map(|c| match &job.source {
                 Source::Memory { data, d } if c % peers == index => {
@@ -652,7 +657,7 @@ impl Balance {
 
     fn home(chunks: usize, workers: usize) -> Vec<Vec<usize>> {
         (0..workers)
-            .map(|w| (w..chunks).step_by(workers).collect())
+            .map(|w| home_chunks(chunks, workers, w))
             .collect()
     }
 
