@@ -10,7 +10,8 @@
 //! The distributed stage's overhead is measured beside it, interleaved fit by fit with
 //! the parallel stage on the same points: one process with 2 worker threads, and a
 //! cluster of two real OS processes on loopback — this benchmark starts a copy of
-//! itself as process 1 (see [`PEER`]).
+//! itself as process 1 (see [`PEER`]). `LADDER_BENCH_ONLY=overhead cargo bench --bench
+//! parallel_grid` prints that table alone.
 
 use std::hint::black_box;
 use std::time::Duration;
@@ -30,6 +31,10 @@ fn bench(c: &mut Criterion) {
     let stage = stages::find("parallel").expect("the parallel stage is registered");
     // `cargo test --benches` runs each benchmark once (criterion's test mode): no table.
     let measuring = std::env::args().any(|a| a == "--bench");
+    if measuring && std::env::var("LADDER_BENCH_ONLY").as_deref() == Ok("overhead") {
+        print_overhead(engine_overhead());
+        return;
+    }
     let mut rows = Vec::new();
 
     let seed = Workload::SEED;
@@ -77,22 +82,42 @@ fn bench(c: &mut Criterion) {
     for r in rows {
         println!("{r}");
     }
+    print_overhead(overhead);
+}
+
+fn print_overhead(overhead: Vec<String>) {
     println!(
-        "\ndistributed stage (timely) beside parallel, per pass (assignment + update, median of 5 fits; \
-         points in memory; fits interleaved; the 2 OS processes talk over loopback TCP):"
+        "\ndistributed stage (timely) beside parallel, per pass (assignment + update; 5 fits each, \
+         interleaved; points in memory; the 2 OS processes talk over loopback TCP). The median and \
+         90th percentile are over all passes of the 5 fits; the mean pass is the median over the \
+         fits of each fit's total over its passes, its first pass and any stalls included:"
     );
-    println!("| workload | engine | parallel per pass | distributed per pass | overhead |");
-    println!("|---|---|---:|---:|---:|");
+    println!(
+        "| workload | engine | median pass | 90th percentile pass | mean pass | overhead, median pass | overhead, mean pass |"
+    );
+    println!("|---|---|---:|---:|---:|---:|---:|");
     for r in overhead {
         println!("{r}");
     }
 }
 
-/// Per-pass time of the distributed stage beside the parallel stage's, same points:
-/// fits interleaved (parallel, 1 process, 2 processes, parallel, …), medians of 5.
+/// One engine's passes over 5 fits: (median pass, 90th percentile pass, median over the
+/// fits of the mean pass).
+fn pass_times(fits: &[Fit]) -> (f64, f64, f64) {
+    let mut all: Vec<f64> = fits.iter().flat_map(|f| f.pass_seconds.clone()).collect();
+    all.sort_by(f64::total_cmp);
+    let percentile = |p: f64| all[((all.len() - 1) as f64 * p).round() as usize];
+    let means = fits
+        .iter()
+        .map(|f| f.pass_seconds.iter().sum::<f64>() / f.pass_seconds.len() as f64)
+        .collect();
+    (percentile(0.5), percentile(0.9), median(means))
+}
+
+/// Per-pass times of the distributed stage beside the parallel stage's, same points:
+/// fits interleaved (parallel, 1 process, 2 processes, parallel, …), 5 of each.
 fn engine_overhead() -> Vec<String> {
     let parallel = stages::find("parallel").unwrap();
-    let per_pass = |f: Fit| (f.assign_seconds + f.update_seconds) / f.iterations as f64;
     let mut rows = Vec::new();
     let mut grid = Workload::grid();
     for w in [Workload::SEED, grid.remove(0)] {
@@ -102,26 +127,37 @@ fn engine_overhead() -> Vec<String> {
         let two = w.name != "seed";
         let (mut base, mut local, mut cluster) = (Vec::new(), Vec::new(), Vec::new());
         for _ in 0..5 {
-            base.push(per_pass(parallel.fit(m.view(), &params).unwrap()));
-            local.push(per_pass(
-                Distributed::local(2).fit(m.view(), &params).unwrap(),
-            ));
+            base.push(parallel.fit(m.view(), &params).unwrap());
+            local.push(Distributed::local(2).fit(m.view(), &params).unwrap());
             if two {
-                cluster.push(per_pass(two_processes(&w, &data, &params)));
+                cluster.push(two_processes(&w, &data, &params));
             }
         }
-        let base = median(base);
-        let mut engines = vec![("1 process, 2 workers", median(local))];
+        let threads = format!("parallel, {} threads", rayon::current_num_threads());
+        let mut engines = vec![
+            (threads.as_str(), pass_times(&base)),
+            ("distributed, 1 process, 2 workers", pass_times(&local)),
+        ];
         if two {
-            engines.push(("2 OS processes on loopback, 1 worker each", median(cluster)));
+            engines.push((
+                "distributed, 2 OS processes on loopback, 1 worker each",
+                pass_times(&cluster),
+            ));
         }
-        for (engine, t) in engines {
+        let (base_median, _, base_mean) = engines[0].1;
+        for (i, (engine, (median, p90, mean))) in engines.into_iter().enumerate() {
+            let vs = |t: f64, base: f64| match i {
+                0 => "—".to_string(),
+                _ => format!("{:+.0} %", 100.0 * (t / base - 1.0)),
+            };
             rows.push(format!(
-                "| {} | {engine} | {:.3} ms | {:.3} ms | {:+.0} % |",
+                "| {} | {engine} | {:.3} ms | {:.3} ms | {:.3} ms | {} | {} |",
                 w.name,
-                base * 1e3,
-                t * 1e3,
-                100.0 * (t / base - 1.0)
+                median * 1e3,
+                p90 * 1e3,
+                mean * 1e3,
+                vs(median, base_median),
+                vs(mean, base_mean),
             ));
         }
     }

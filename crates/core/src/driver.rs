@@ -47,6 +47,9 @@ pub struct Fit {
     pub assign_seconds: f64,
     /// Wall-clock seconds spent in [`Steps::update`] and the stop test.
     pub update_seconds: f64,
+    /// Wall-clock seconds of each pass (assignment and update), in order: the spread of
+    /// a fit's passes, which the totals hide.
+    pub pass_seconds: Vec<f64>,
     /// Stage-specific facts (see [`Steps::details`]).
     pub details: Map<String, Value>,
 }
@@ -85,12 +88,13 @@ pub fn lloyd<S: Steps>(
     let mut previous = centers.clone();
     let mut labels = vec![0u32; points.n()];
     let (mut assign_seconds, mut update_seconds) = (0.0, 0.0);
+    let mut pass_seconds = Vec::new();
     let mut iterations = 0;
     let mut converged = false;
     while iterations < params.max_iter && (params.run_all_iterations || !converged) {
-        let t = Instant::now();
+        let pass = Instant::now();
         steps.assign(&centers, &mut labels);
-        assign_seconds += t.elapsed().as_secs_f64();
+        assign_seconds += pass.elapsed().as_secs_f64();
         iterations += 1;
 
         let t = Instant::now();
@@ -98,6 +102,7 @@ pub fn lloyd<S: Steps>(
         steps.update(&labels, &mut centers);
         converged = centers == previous;
         update_seconds += t.elapsed().as_secs_f64();
+        pass_seconds.push(pass.elapsed().as_secs_f64());
     }
     Fit {
         inertia: inertia(points, &previous, &labels),
@@ -109,6 +114,7 @@ pub fn lloyd<S: Steps>(
         converged,
         assign_seconds,
         update_seconds,
+        pass_seconds,
         details: steps.details(),
     }
 }

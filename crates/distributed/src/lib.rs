@@ -57,9 +57,9 @@ use ladder_parallel::{Layout, means_from_partials};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use timely::container::CapacityContainerBuilder;
+use timely::dataflow::InputHandle;
 use timely::dataflow::operators::vec::Broadcast;
-use timely::dataflow::operators::{Exchange, Input, Inspect, Probe};
-use timely::dataflow::{InputHandle, ProbeHandle};
+use timely::dataflow::operators::{Exchange, Input, Inspect};
 use timely::{CommunicationConfig, WorkerConfig};
 
 /// Where the points come from.
@@ -207,6 +207,8 @@ enum Reply {
         worker: usize,
         seconds: f64,
     },
+    /// The worker has set up its chunks.
+    Ready,
     Failed(String),
 }
 
@@ -218,6 +220,9 @@ struct Job {
     chunk_rows: usize,
     timeout: Duration,
     deadline: Instant,
+    /// Whether waiting workers may spin (see [`SPIN`]): only when all are threads of
+    /// one process.
+    spin: bool,
 }
 
 /// Points and parameters checked against each other, with the initial centers chosen:
@@ -268,14 +273,6 @@ impl Distributed {
                 "--chunk-rows must be at least 1".into(),
             ));
         }
-        let job = Arc::new(Job {
-            source,
-            params: prepared.params.clone(),
-            initial_centers: prepared.initial_centers.clone(),
-            chunk_rows: self.chunk_rows,
-            timeout: self.timeout,
-            deadline: start + self.timeout,
-        });
         let (communication, processes, workers) = match &self.cluster {
             Cluster::Local { workers } => (
                 CommunicationConfig::Process((*workers).max(1)),
@@ -304,6 +301,15 @@ impl Distributed {
                 (config, hosts.len(), (*workers).max(1))
             }
         };
+        let job = Arc::new(Job {
+            source,
+            params: prepared.params.clone(),
+            initial_centers: prepared.initial_centers.clone(),
+            chunk_rows: self.chunk_rows,
+            timeout: self.timeout,
+            deadline: start + self.timeout,
+            spin: processes == 1,
+        });
         let config = timely::Config {
             communication,
             worker: WorkerConfig::default(),
@@ -634,17 +640,28 @@ impl Chunks {
 }
 
 /// Worker 0's split of the chunks between the workers, pass by pass. Each worker starts
-/// with its own chunks (`c mod W`); after every pass, the workers' times per chunk
-/// (smoothed) set how many each gets next, so that a worker on a slower or busier core
-/// hands its last chunks to faster ones, as work stealing would. Which worker labels a
-/// chunk changes nothing in the result: a chunk's labels and sums are the same on any
-/// worker, and the sums are added in chunk order.
+/// with its own chunks (`c mod W`); after every pass, worker 0 sets how many each gets
+/// next so that all their replies reach it at the same time, from two measures per
+/// worker:
+///
+/// - its time per chunk (smoothed), so that a worker on a slower or busier core hands
+///   its last chunks to faster ones, as work stealing would;
+/// - its *delay*: how much later than its own compute time its reply reached worker 0
+///   (the command's and the reply's trips, and the wake-ups on the way). A worker in
+///   another process starts later and its reply takes time to come back, so worker 0 —
+///   which has no trip to make — keeps enough extra chunks to fill that time instead of
+///   waiting idle, and the trips overlap its work.
+///
+/// Which worker labels a chunk changes nothing in the result: a chunk's labels and sums
+/// are the same on any worker, and the sums are added in chunk order.
 #[derive(Debug, Clone, PartialEq)]
 struct Balance {
     /// Each worker's chunks, in order.
     lists: Vec<Vec<usize>>,
     /// Each worker's smoothed seconds per chunk, once measured.
     per_chunk: Vec<Option<f64>>,
+    /// Each worker's last few delay samples, in seconds (worker 0's stay empty).
+    delays: Vec<VecDeque<f64>>,
 }
 
 impl Balance {
@@ -652,6 +669,7 @@ impl Balance {
         Self {
             lists: Self::home(chunks, workers),
             per_chunk: vec![None; workers],
+            delays: vec![VecDeque::new(); workers],
         }
     }
 
@@ -671,9 +689,51 @@ impl Balance {
         }
     }
 
-    /// Splits the chunks in proportion to the workers' speeds: each keeps the first of
-    /// its own chunks up to its share, and the rest go, in chunk order, to the workers
-    /// short of theirs.
+    /// How many delay samples the estimate is the median of: one stalled pass does not
+    /// move the split.
+    const DELAY_SAMPLES: usize = 5;
+
+    /// Worker `worker`'s estimated delay: the median of its recent samples, or while
+    /// there are fewer than 3, the least of them.
+    fn delay(&self, worker: usize) -> f64 {
+        let mut recent: Vec<f64> = self.delays[worker].iter().copied().collect();
+        recent.sort_by(f64::total_cmp);
+        let at = if recent.len() < 3 {
+            0
+        } else {
+            recent.len() / 2
+        };
+        recent.get(at).copied().unwrap_or(0.0)
+    }
+
+    /// Worker `worker`'s reply reached worker 0 `seconds` after the command was sent,
+    /// less the worker's own compute time. `exact` if worker 0 was waiting for it;
+    /// otherwise the reply was already there when worker 0 looked, and `seconds` is
+    /// only an upper bound. Every sample then shrinks (to at most 80 % of that bound),
+    /// so that worker 0 does not go on keeping more chunks than the delay needs: it
+    /// keeps fewer until it waits for the reply again and measures the delay anew.
+    fn record_delay(&mut self, worker: usize, seconds: f64, exact: bool) {
+        let recent = &mut self.delays[worker];
+        if worker == 0 {
+            return;
+        }
+        let seconds = seconds.max(0.0);
+        if exact {
+            if recent.len() == Self::DELAY_SAMPLES {
+                recent.pop_front();
+            }
+            recent.push_back(seconds);
+        } else {
+            for sample in recent.iter_mut() {
+                *sample = 0.8 * sample.min(seconds);
+            }
+        }
+    }
+
+    /// Splits the chunks so that every worker's reply would reach worker 0 at the same
+    /// time `T`: worker `w` gets `(T - delay) / time per chunk` of them (none if its
+    /// delay alone exceeds `T`). Each keeps the first of its own chunks up to its share,
+    /// and the rest go, in chunk order, to the workers short of theirs.
     fn rebalance(&mut self) {
         let workers = self.lists.len();
         let chunks: usize = self.lists.iter().map(Vec::len).sum();
@@ -681,8 +741,35 @@ impl Balance {
             return;
         };
         let speeds: Vec<f64> = times.iter().map(|t| 1.0 / t).collect();
-        let total: f64 = speeds.iter().sum();
-        let exact: Vec<f64> = speeds.iter().map(|s| chunks as f64 * s / total).collect();
+        // A delay counts for at most a quarter of a pass without delays: a stall of a few
+        // milliseconds now and then is not a trip to plan every pass around.
+        let cap = 0.25 * chunks as f64 / speeds.iter().sum::<f64>();
+        let delay: Vec<f64> = (0..workers).map(|w| self.delay(w).min(cap)).collect();
+        // T from the workers that get any chunk; a worker whose delay is past T gets none.
+        let mut busy = vec![true; workers];
+        let exact: Vec<f64> = loop {
+            let (mut rate, mut lead) = (0.0, 0.0);
+            for w in (0..workers).filter(|&w| busy[w]) {
+                rate += speeds[w];
+                lead += delay[w] * speeds[w];
+            }
+            let t = (chunks as f64 + lead) / rate;
+            let idle: Vec<usize> = (0..workers).filter(|&w| busy[w] && delay[w] >= t).collect();
+            if idle.is_empty() {
+                break (0..workers)
+                    .map(|w| {
+                        if busy[w] {
+                            (t - delay[w]) * speeds[w]
+                        } else {
+                            0.0
+                        }
+                    })
+                    .collect();
+            }
+            for w in idle {
+                busy[w] = false;
+            }
+        };
         let mut counts: Vec<usize> = exact.iter().map(|x| x.floor() as usize).collect();
         // The chunks left by rounding down go to the largest remainders.
         let mut by_remainder: Vec<usize> = (0..workers).collect();
@@ -713,8 +800,39 @@ impl Balance {
     }
 }
 
-/// How long a waiting worker spins before it parks.
+/// How long a waiting worker spins before it parks, when its last wait of the same
+/// kind was shorter than [`SHORT_WAIT`] (a pass on small data is over in microseconds)
+/// and all workers are threads of one process. After a longer wait, or in a cluster of
+/// processes, it parks at once: a spinning worker would hold a core that the network
+/// threads need to carry the very messages it waits for, and a woken network thread
+/// that finds no idle core can wait milliseconds for one (the scheduler's time slice).
 const SPIN: Duration = Duration::from_micros(300);
+const SHORT_WAIT: Duration = Duration::from_micros(100);
+
+/// Whether `replies` hold a failure, or `expected.0` chunks' partials or labels and
+/// `expected.1` workers' `Done` (or `Ready`).
+fn complete(replies: &[(Reply, Instant)], expected: (usize, usize)) -> bool {
+    let (mut chunks, mut done) = (0, 0);
+    for (reply, _) in replies {
+        match reply {
+            Reply::Partial { .. } | Reply::Labels { .. } => chunks += 1,
+            Reply::Done { .. } | Reply::Ready => done += 1,
+            Reply::Failed(_) => return true,
+        }
+    }
+    (chunks, done) == expected
+}
+
+/// The replies received so far, or the first failure among them.
+fn take_replies(
+    received: &RefCell<Vec<(Reply, Instant)>>,
+) -> Result<Vec<(Reply, Instant)>, DistributedError> {
+    let replies = std::mem::take(&mut *received.borrow_mut());
+    match replies.iter().find(|(r, _)| matches!(r, Reply::Failed(_))) {
+        Some((Reply::Failed(e), _)) => Err(DistributedError::Worker(e.clone())),
+        _ => Ok(replies),
+    }
+}
 
 /// One chunk's per-cluster sums and counts.
 type ChunkPartial = (Vec<f64>, Vec<u32>);
@@ -727,6 +845,7 @@ struct Driver {
     inertia: f64,
     assign_seconds: f64,
     update_seconds: f64,
+    pass_seconds: Vec<f64>,
     round_started: Instant,
 }
 
@@ -735,19 +854,18 @@ fn run_worker(
     job: &Arc<Job>,
 ) -> Result<Option<Fit>, DistributedError> {
     let (index, peers) = (worker.index(), worker.peers());
-    let mut chunks = Chunks::new(job, index, peers).map_err(DistributedError::Input)?;
     // The dataflow only carries messages: worker 0's commands to every worker, and the
     // replies to worker 0. The work happens in this loop, between steps: a step ends
     // by handing what it produced to the network, so a command is on its way to the
     // other processes before any worker starts computing — including worker 0.
     let commands: Rc<RefCell<VecDeque<Command>>> = Rc::default();
-    let received: Rc<RefCell<Vec<Reply>>> = Rc::default();
+    // Replies with the time they reached worker 0, for the balance's delays.
+    let received: Rc<RefCell<Vec<(Reply, Instant)>>> = Rc::default();
     let mut command_input = InputHandle::<u64, CapacityContainerBuilder<Vec<Command>>>::new();
     let mut reply_input = InputHandle::<u64, CapacityContainerBuilder<Vec<Reply>>>::new();
-    let probe = ProbeHandle::new();
     {
         let (commands, received) = (Rc::clone(&commands), Rc::clone(&received));
-        let (command_input, reply_input, probe) = (&mut command_input, &mut reply_input, &probe);
+        let (command_input, reply_input) = (&mut command_input, &mut reply_input);
         worker.dataflow::<u64, _, _>(move |scope| {
             scope
                 .input_from(command_input)
@@ -758,30 +876,61 @@ fn run_worker(
                 .input_from(reply_input)
                 .container::<Vec<_>>()
                 .exchange(|_| 0)
-                .inspect(move |reply: &Reply| received.borrow_mut().push(reply.clone()))
-                .probe_with(probe);
+                .inspect(move |reply: &Reply| {
+                    received.borrow_mut().push((reply.clone(), Instant::now()))
+                });
         });
     }
     // Only worker 0 sends commands.
     let mut command_input = (index == 0).then_some(command_input);
 
-    // Steps the dataflow until `done`: spinning for a short while (a pass on small data
-    // is over in microseconds), then parking until a message arrives, leaving the cores
+    // Steps the dataflow until `done`: spinning for a while if the last wait of its
+    // kind (`last`) was short, then parking until a message arrives, leaving the cores
     // to the workers and the network threads of this and other processes.
-    let wait_until = |worker: &mut timely::worker::Worker, done: &dyn Fn() -> bool| {
-        let waiting = Instant::now();
-        while !done() {
-            if waiting.elapsed() < SPIN {
-                worker.step();
+    let wait_until =
+        |worker: &mut timely::worker::Worker, last: &mut Duration, done: &dyn Fn() -> bool| {
+            let waiting = Instant::now();
+            let spin = if job.spin && *last < SHORT_WAIT {
+                SPIN
             } else {
-                worker.step_or_park(Some(Duration::from_millis(1)));
+                Duration::ZERO
+            };
+            while !done() {
+                if waiting.elapsed() < spin {
+                    worker.step();
+                } else {
+                    worker.step_or_park(Some(Duration::from_millis(1)));
+                }
+                if Instant::now() > job.deadline {
+                    return Err(DistributedError::Timeout(job.timeout));
+                }
             }
-            if Instant::now() > job.deadline {
-                return Err(DistributedError::Timeout(job.timeout));
-            }
+            *last = waiting.elapsed();
+            Ok(())
+        };
+    let (mut command_wait, mut reply_wait) = (Duration::ZERO, Duration::ZERO);
+
+    // Every worker lays out its chunks, and says so, before worker 0 starts the first
+    // pass: a process still setting up does not count as a slow first pass.
+    let mut chunks = match Chunks::new(job, index, peers) {
+        Ok(chunks) => {
+            reply_input.send(Reply::Ready);
+            // Closing the round hands the message on (a flush alone leaves it buffered).
+            reply_input.advance_to(1);
+            chunks
         }
-        Ok(())
+        Err(e) => {
+            // Timely delivers the failure before the worker shuts down.
+            reply_input.send(Reply::Failed(e.clone()));
+            return Err(DistributedError::Input(e));
+        }
     };
+    if index == 0 {
+        wait_until(worker, &mut reply_wait, &|| {
+            complete(&received.borrow(), (0, peers))
+        })?;
+        take_replies(&received)?;
+    }
 
     let d = job.source.d();
     let k = job.params.k;
@@ -793,11 +942,13 @@ fn run_worker(
         inertia: 0.0,
         assign_seconds: 0.0,
         update_seconds: 0.0,
+        pass_seconds: Vec::new(),
         round_started: Instant::now(),
     };
     let mut balance = Balance::new(n_chunks, peers);
-    let mut round = 0u64;
+    let mut round = 1u64;
     let mut finishing = false;
+    let mut expected = (0, 0);
     loop {
         if let Some(input) = command_input.as_mut() {
             driver.round_started = Instant::now();
@@ -810,10 +961,14 @@ fn run_worker(
                     chunks: balance.lists.clone(),
                 }
             };
+            // The replies this round waits for: every chunk's, and a `Done` from every
+            // worker with chunks.
+            let busy = balance.lists.iter().filter(|l| !l.is_empty()).count();
+            expected = (n_chunks, if finishing { 0 } else { busy });
             input.send(command);
             input.advance_to(round + 1);
         }
-        wait_until(worker, &|| !commands.borrow().is_empty())?;
+        wait_until(worker, &mut command_wait, &|| !commands.borrow().is_empty())?;
         let command = commands
             .borrow_mut()
             .pop_front()
@@ -830,10 +985,12 @@ fn run_worker(
                     let started = Instant::now();
                     let mut replies = chunks.assign(job, &centers, &lists[index]);
                     let seconds = started.elapsed().as_secs_f64();
-                    replies.push(Reply::Done {
-                        worker: index,
-                        seconds,
-                    });
+                    if !lists[index].is_empty() {
+                        replies.push(Reply::Done {
+                            worker: index,
+                            seconds,
+                        });
+                    }
                     replies
                 } else {
                     vec![Reply::Failed(format!(
@@ -848,23 +1005,28 @@ fn run_worker(
         }
         round += 1;
         reply_input.advance_to(round);
-        // Every worker's replies of this round are at worker 0.
-        wait_until(worker, &|| !probe.less_than(reply_input.time()))?;
         if index != 0 {
             if is_finish {
+                // Timely delivers these replies before the worker shuts down.
                 return Ok(None);
             }
+            // On to the next command (the step that waits for it sends these replies).
             continue;
         }
-        let replies = std::mem::take(&mut *received.borrow_mut());
-        if let Some(Reply::Failed(e)) = replies.iter().find(|r| matches!(r, Reply::Failed(_))) {
-            return Err(DistributedError::Worker(e.clone()));
-        }
+        // Replies already here when worker 0 first looks give only a bound on their delay.
+        worker.step();
+        let looked = Instant::now();
+        // Worker 0 goes on as soon as it has what it needs, without waiting on workers
+        // with nothing to send.
+        wait_until(worker, &mut reply_wait, &|| {
+            complete(&received.borrow(), expected)
+        })?;
+        let replies = take_replies(&received)?;
         if finishing {
             // Labels and inertia in chunk order.
             let mut labels = vec![Vec::new(); n_chunks];
             let mut inertias = vec![0.0; n_chunks];
-            for reply in replies {
+            for (reply, _) in replies {
                 if let Reply::Labels {
                     chunk,
                     labels: l,
@@ -886,6 +1048,7 @@ fn run_worker(
                 inertia: driver.inertia,
                 assign_seconds: driver.assign_seconds,
                 update_seconds: driver.update_seconds,
+                pass_seconds: driver.pass_seconds,
                 details: Map::<String, Value>::new(),
             }));
         }
@@ -893,14 +1056,21 @@ fn run_worker(
         driver.assign_seconds += driver.round_started.elapsed().as_secs_f64();
         let t = Instant::now();
         let mut partials: Vec<Option<ChunkPartial>> = vec![None; n_chunks];
-        for reply in replies {
+        for (reply, arrived) in replies {
             match reply {
                 Reply::Partial {
                     chunk,
                     sums,
                     counts,
                 } => partials[chunk] = Some((sums, counts)),
-                Reply::Done { worker, seconds } => balance.record(worker, seconds),
+                Reply::Done { worker, seconds } => {
+                    balance.record(worker, seconds);
+                    // The first pass's delays include the connections' warming up.
+                    if driver.iterations > 0 {
+                        let delay = (arrived - driver.round_started).as_secs_f64() - seconds;
+                        balance.record_delay(worker, delay, arrived > looked);
+                    }
+                }
                 _ => {}
             }
         }
@@ -919,6 +1089,8 @@ fn run_worker(
         driver.iterations += 1;
         driver.converged = driver.centers == previous;
         driver.update_seconds += t.elapsed().as_secs_f64();
+        let pass = driver.round_started.elapsed().as_secs_f64();
+        driver.pass_seconds.push(pass);
         let stop_all = job.params.max_iter <= driver.iterations
             || (driver.converged && !job.params.run_all_iterations);
         if stop_all {
@@ -997,5 +1169,69 @@ mod tests {
         b.rebalance();
         all_once(&b, 12);
         assert_eq!(b.lists.iter().map(Vec::len).collect::<Vec<_>>(), vec![7, 5]);
+    }
+
+    #[test]
+    fn worker_0_keeps_enough_chunks_to_cover_a_remote_workers_delay() {
+        let mut b = Balance::new(40, 2);
+        b.record(0, 0.020); // 1 ms a chunk each
+        b.record(1, 0.020);
+        // Worker 1's reply comes 4 ms after its compute, three times in a row.
+        for _ in 0..3 {
+            b.record_delay(1, 0.004, true);
+        }
+        b.rebalance();
+        all_once(&b, 40);
+        // Both replies at worker 0 after 22 ms: 22 chunks, and 18 + 4 ms.
+        assert_eq!(
+            b.lists.iter().map(Vec::len).collect::<Vec<_>>(),
+            vec![22, 18]
+        );
+
+        // A reply already there when worker 0 looked only bounds the delay: the estimate
+        // shrinks, and worker 0 hands chunks back until it waits again.
+        b.record_delay(1, 0.004, false);
+        b.rebalance();
+        assert_eq!(
+            b.lists.iter().map(Vec::len).collect::<Vec<_>>(),
+            vec![22, 18]
+        );
+        b.record_delay(1, 0.002, false);
+        b.rebalance();
+        assert_eq!(
+            b.lists.iter().map(Vec::len).collect::<Vec<_>>(),
+            vec![21, 19]
+        );
+    }
+
+    #[test]
+    fn a_stall_counts_for_at_most_a_quarter_of_a_pass() {
+        let mut b = Balance::new(40, 2);
+        b.record(0, 0.020);
+        b.record(1, 0.020);
+        // Stalls of 50 ms: worker 1 still gets most of its share, not none.
+        for _ in 0..3 {
+            b.record_delay(1, 0.050, true);
+        }
+        b.rebalance();
+        all_once(&b, 40);
+        // The cap is a quarter of the 20 ms pass: 5 ms, as if the delay were 5 ms.
+        assert_eq!(b.lists[1].len(), 18 - 1);
+    }
+
+    #[test]
+    fn one_outlier_does_not_move_the_split() {
+        let mut b = Balance::new(40, 2);
+        b.record(0, 0.020);
+        b.record(1, 0.020);
+        for sample in [0.002, 0.030, 0.002] {
+            b.record_delay(1, sample, true);
+        }
+        b.rebalance();
+        // The median, 2 ms: 21 and 19.
+        assert_eq!(
+            b.lists.iter().map(Vec::len).collect::<Vec<_>>(),
+            vec![21, 19]
+        );
     }
 }

@@ -69,6 +69,7 @@ mod tests {
             inertia: 0.0,
             assign_seconds: 0.0,
             update_seconds: 0.0,
+            pass_seconds: Vec::new(),
             details: Map::new(),
         }
     }
