@@ -533,7 +533,14 @@ impl Chunks {
                 _ => None,
             })
             .collect();
-        let labels = vec![Vec::new(); chunks];
+        // A worker's own chunks' labels are written once here, so that the first pass
+        // does not pay for faulting their pages in (it often labels the same chunks).
+        let labels = (0..chunks)
+            .map(|c| match c % peers == index {
+                true => vec![u32::MAX; rows_of(job, c).len()],
+                false => Vec::new(),
+            })
+            .collect();
         let file = match &job.source {
             Source::File { path, layout } => Some(FileRows::open(path, layout)?),
             Source::Memory { .. } => None,
