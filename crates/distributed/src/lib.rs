@@ -7,10 +7,11 @@
 //!
 //! - the points are cut into fixed chunks of [`Distributed::chunk_rows`] rows (Dask's
 //!   `chunks=`); chunk `c` is worker `c mod W`'s among all `W` workers of all processes
-//!   (laid out for the kernel once, for a memory source), but worker 0 moves chunks from
-//!   slower workers to faster ones between passes, by their measured time per chunk, as
-//!   work stealing would:
-//!   a worker on a busy core does not hold every pass back;
+//!   (laid out for the kernel once, for a memory source), but between passes worker 0
+//!   splits the chunks so that all replies reach it at the same time: a
+//!   worker on a busy core hands chunks to faster ones, as work stealing would, and
+//!   worker 0 keeps enough extra chunks to cover the trip the other processes' messages
+//!   make, so that it computes instead of waiting for them;
 //! - each iteration worker 0 broadcasts the centers; every worker labels its chunks with
 //!   the `parallel` rung's SIMD kernel and sends, per chunk, the sums and counts of each
 //!   cluster (in point order) to worker 0; worker 0 adds the chunks' partials **in chunk
@@ -23,7 +24,9 @@
 //! The dataflow only carries these messages; the work is done by each worker between
 //! its steps of the dataflow. A step ends by handing what it produced to the network,
 //! so the centers are on their way to the other processes before any worker (worker 0
-//! included) starts on its chunks.
+//! included) starts on its chunks. Worker 0 goes on as soon as it holds every chunk's
+//! reply; no round waits on timely's frontier, so the rounds send no progress updates.
+//! The first pass starts once every worker has set up its chunks.
 //!
 //! Workers are threads of one process (`--workers N`), or processes on several hosts
 //! described by a hostfile (`--hosts FILE --process I`). Given a `.npy` file
@@ -59,6 +62,7 @@ use serde_json::{Map, Value};
 use timely::container::CapacityContainerBuilder;
 use timely::dataflow::InputHandle;
 use timely::dataflow::operators::vec::Broadcast;
+use timely::dataflow::operators::vec::Map as _;
 use timely::dataflow::operators::{Exchange, Input, Inspect};
 use timely::{CommunicationConfig, WorkerConfig};
 
@@ -873,15 +877,23 @@ fn run_worker(
     {
         let (commands, received) = (Rc::clone(&commands), Rc::clone(&received));
         let (command_input, reply_input) = (&mut command_input, &mut reply_input);
+        // All messages are at one time, which never advances before the inputs close:
+        // nothing waits on a frontier (worker 0 counts the replies it needs), so no round
+        // sends timely's progress updates to every worker. An input's `flush` hands its
+        // messages to the next operator only, and `broadcast` and `exchange` hold them
+        // until the operator that feeds them ends its step: the pass-through `map` is
+        // that operator, so a flushed message is on the network after one step.
         worker.dataflow::<u64, _, _>(move |scope| {
             scope
                 .input_from(command_input)
                 .container::<Vec<_>>()
+                .map(|c| c)
                 .broadcast()
                 .inspect(move |command: &Command| commands.borrow_mut().push_back(command.clone()));
             scope
                 .input_from(reply_input)
                 .container::<Vec<_>>()
+                .map(|r| r)
                 .exchange(|_| 0)
                 .inspect(move |reply: &Reply| {
                     received.borrow_mut().push((reply.clone(), Instant::now()))
@@ -922,8 +934,7 @@ fn run_worker(
     let mut chunks = match Chunks::new(job, index, peers) {
         Ok(chunks) => {
             reply_input.send(Reply::Ready);
-            // Closing the round hands the message on (a flush alone leaves it buffered).
-            reply_input.advance_to(1);
+            reply_input.flush();
             chunks
         }
         Err(e) => {
@@ -953,7 +964,6 @@ fn run_worker(
         round_started: Instant::now(),
     };
     let mut balance = Balance::new(n_chunks, peers);
-    let mut round = 1u64;
     let mut finishing = false;
     let mut expected = (0, 0);
     loop {
@@ -973,7 +983,7 @@ fn run_worker(
             let busy = balance.lists.iter().filter(|l| !l.is_empty()).count();
             expected = (n_chunks, if finishing { 0 } else { busy });
             input.send(command);
-            input.advance_to(round + 1);
+            input.flush();
         }
         wait_until(worker, &mut command_wait, &|| !commands.borrow().is_empty())?;
         let command = commands
@@ -1010,8 +1020,7 @@ fn run_worker(
         for reply in replies {
             reply_input.send(reply);
         }
-        round += 1;
-        reply_input.advance_to(round);
+        reply_input.flush();
         if index != 0 {
             if is_finish {
                 // Timely delivers these replies before the worker shuts down.
