@@ -87,9 +87,9 @@ fn bench(c: &mut Criterion) {
 
 fn print_overhead(overhead: Vec<String>) {
     println!(
-        "\ndistributed stage (timely) beside parallel, per pass (assignment + update; 5 fits each, \
+        "\ndistributed stage (timely) beside parallel, per pass (assignment + update; {OVERHEAD_FITS} fits each, \
          interleaved; points in memory; the 2 OS processes talk over loopback TCP). The median and \
-         90th percentile are over all passes of the 5 fits; the mean pass is the median over the \
+         90th percentile are over all passes of the fits; the mean pass is the median over the \
          fits of each fit's total over its passes, its first pass and any stalls included:"
     );
     println!(
@@ -101,7 +101,7 @@ fn print_overhead(overhead: Vec<String>) {
     }
 }
 
-/// One engine's passes over 5 fits: (median pass, 90th percentile pass, median over the
+/// One engine's passes over its fits: (median pass, 90th percentile pass, median over the
 /// fits of the mean pass).
 fn pass_times(fits: &[Fit]) -> (f64, f64, f64) {
     let mut all: Vec<f64> = fits.iter().flat_map(|f| f.pass_seconds.clone()).collect();
@@ -114,11 +114,15 @@ fn pass_times(fits: &[Fit]) -> (f64, f64, f64) {
     (percentile(0.5), percentile(0.9), median(means))
 }
 
+const OVERHEAD_FITS: usize = 15;
+
 /// Per-pass times of the distributed stage beside the parallel stage's, same points:
-/// fits interleaved (parallel, 1 process, 2 processes, parallel, …), 5 of each.
+/// fits interleaved (parallel, 1 process, 2 processes, parallel, …), [`OVERHEAD_FITS`] of
+/// each: this machine's speed drifts by tens of percent over seconds, and interleaving
+/// many fits spreads its slow spells over all three engines alike.
 fn engine_overhead() -> Vec<String> {
     let parallel = stages::find("parallel").unwrap();
-    let mut rows = Vec::new();
+    let (mut rows, mut notes) = (Vec::new(), Vec::new());
     let mut grid = Workload::grid();
     for w in [Workload::SEED, grid.remove(0)] {
         let m = w.points();
@@ -126,7 +130,7 @@ fn engine_overhead() -> Vec<String> {
         let data = std::sync::Arc::new(m.as_slice().to_vec());
         let two = w.name != "seed";
         let (mut base, mut local, mut cluster) = (Vec::new(), Vec::new(), Vec::new());
-        for _ in 0..5 {
+        for _ in 0..OVERHEAD_FITS {
             base.push(parallel.fit(m.view(), &params).unwrap());
             local.push(Distributed::local(2).fit(m.view(), &params).unwrap());
             if two {
@@ -145,6 +149,24 @@ fn engine_overhead() -> Vec<String> {
             ));
         }
         let (base_median, _, base_mean) = engines[0].1;
+        // Each 2-process fit pass by pass, and the split worker 0 arrived at.
+        for (i, fit) in cluster.iter().enumerate() {
+            let passes: Vec<String> = fit
+                .pass_seconds
+                .iter()
+                .map(|s| format!("{:.1}", s * 1e3))
+                .collect();
+            let detail = |key: &str| fit.details.get(key).map_or("?".into(), |v| v.to_string());
+            notes.push(format!(
+                "- {} fit {}, passes in ms: {}; chunks per worker {}, µs per chunk {}, reply delay µs {}",
+                w.name,
+                i + 1,
+                passes.join(" "),
+                detail("chunks_per_worker"),
+                detail("us_per_chunk"),
+                detail("reply_delay_us"),
+            ));
+        }
         for (i, (engine, (median, p90, mean))) in engines.into_iter().enumerate() {
             let vs = |t: f64, base: f64| match i {
                 0 => "—".to_string(),
@@ -161,6 +183,8 @@ fn engine_overhead() -> Vec<String> {
             ));
         }
     }
+    rows.push(String::new());
+    rows.extend(notes);
     rows
 }
 

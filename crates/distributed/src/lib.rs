@@ -684,6 +684,25 @@ impl Balance {
         }
     }
 
+    /// How the last pass was split, for the fit's details.
+    fn details(&self) -> Map<String, Value> {
+        let micros = |x: f64| (x * 1e7).round() / 10.0;
+        let mut details = Map::new();
+        let split: Vec<usize> = self.lists.iter().map(Vec::len).collect();
+        details.insert("chunks_per_worker".into(), split.into());
+        let per_chunk: Vec<Value> = self
+            .per_chunk
+            .iter()
+            .map(|t| t.map_or(Value::Null, |t| micros(t).into()))
+            .collect();
+        details.insert("us_per_chunk".into(), per_chunk.into());
+        let delay: Vec<f64> = (0..self.lists.len())
+            .map(|w| micros(self.delay(w)))
+            .collect();
+        details.insert("reply_delay_us".into(), delay.into());
+        details
+    }
+
     fn home(chunks: usize, workers: usize) -> Vec<Vec<usize>> {
         (0..workers)
             .map(|w| home_chunks(chunks, workers, w))
@@ -720,25 +739,24 @@ impl Balance {
     /// Worker `worker`'s reply reached worker 0 `seconds` after the command was sent,
     /// less the worker's own compute time. `exact` if worker 0 was waiting for it;
     /// otherwise the reply was already there when worker 0 looked, and `seconds` is
-    /// only an upper bound. Every sample then shrinks (to at most 80 % of that bound),
-    /// so that worker 0 does not go on keeping more chunks than the delay needs: it
-    /// keeps fewer until it waits for the reply again and measures the delay anew.
+    /// only an upper bound: the sample is then taken below both it and the estimate
+    /// (80 % of the lesser), so that worker 0 does not go on keeping more chunks than the
+    /// delay needs: it keeps fewer until it waits for a reply again and measures anew.
     fn record_delay(&mut self, worker: usize, seconds: f64, exact: bool) {
-        let recent = &mut self.delays[worker];
         if worker == 0 {
             return;
         }
         let seconds = seconds.max(0.0);
-        if exact {
-            if recent.len() == Self::DELAY_SAMPLES {
-                recent.pop_front();
-            }
-            recent.push_back(seconds);
+        let sample = if exact {
+            seconds
         } else {
-            for sample in recent.iter_mut() {
-                *sample = 0.8 * sample.min(seconds);
-            }
+            0.8 * seconds.min(self.delay(worker))
+        };
+        let recent = &mut self.delays[worker];
+        if recent.len() == Self::DELAY_SAMPLES {
+            recent.pop_front();
         }
+        recent.push_back(sample);
     }
 
     /// Splits the chunks so that every worker's reply would reach worker 0 at the same
@@ -1065,7 +1083,7 @@ fn run_worker(
                 assign_seconds: driver.assign_seconds,
                 update_seconds: driver.update_seconds,
                 pass_seconds: driver.pass_seconds,
-                details: Map::<String, Value>::new(),
+                details: balance.details(),
             }));
         }
         // Every chunk's partials, added in chunk order.
@@ -1205,19 +1223,15 @@ mod tests {
         );
 
         // A reply already there when worker 0 looked only bounds the delay: the estimate
-        // shrinks, and worker 0 hands chunks back until it waits again.
-        b.record_delay(1, 0.004, false);
-        b.rebalance();
-        assert_eq!(
-            b.lists.iter().map(Vec::len).collect::<Vec<_>>(),
-            vec![22, 18]
-        );
-        b.record_delay(1, 0.002, false);
-        b.rebalance();
-        assert_eq!(
-            b.lists.iter().map(Vec::len).collect::<Vec<_>>(),
-            vec![21, 19]
-        );
+        // shrinks, sample by sample, and worker 0 hands chunks back until it waits again.
+        let mut kept = Vec::new();
+        for _ in 0..4 {
+            b.record_delay(1, 0.002, false);
+            b.rebalance();
+            all_once(&b, 40);
+            kept.push(b.lists[0].len());
+        }
+        assert_eq!(kept, vec![22, 22, 21, 21]);
     }
 
     #[test]
