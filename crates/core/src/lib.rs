@@ -26,8 +26,8 @@
 //!   chosen here, once, for every stage, so all stages start from the same centers.
 //! - **result** ([`Fit`]): labels, centers (after the last update), iterations,
 //!   converged, inertia (the sum of squared distances of each point to the center it was
-//!   assigned to in the last pass), and the seconds spent in assignment and in update:
-//!   the seed's line-profile split.
+//!   assigned to in the last pass), the seconds spent in assignment and in update (the
+//!   seed's line-profile split), and each pass's seconds ([`Fit::pass_seconds`]).
 //!
 //! Parameters and points are validated once, up front ([`FitParams::check`]), with typed
 //! errors ([`FitError`]); after that no stage can fail or panic.
