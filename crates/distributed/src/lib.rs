@@ -760,9 +760,9 @@ impl Balance {
     }
 
     /// Splits the chunks so that every worker's reply would reach worker 0 at the same
-    /// time `T`: worker `w` gets `(T - delay) / time per chunk` of them (none if its
-    /// delay alone exceeds `T`). Each keeps the first of its own chunks up to its share,
-    /// and the rest go, in chunk order, to the workers short of theirs.
+    /// time `T`: worker `w` gets `(T - delay) / time per chunk` of them. Each keeps the
+    /// first of its own chunks up to its share, and the rest go, in chunk order, to the
+    /// workers short of theirs.
     fn rebalance(&mut self) {
         let workers = self.lists.len();
         let chunks: usize = self.lists.iter().map(Vec::len).sum();
@@ -770,35 +770,15 @@ impl Balance {
             return;
         };
         let speeds: Vec<f64> = times.iter().map(|t| 1.0 / t).collect();
+        let rate: f64 = speeds.iter().sum();
         // A delay counts for at most a quarter of a pass without delays: a stall of a few
-        // milliseconds now and then is not a trip to plan every pass around.
-        let cap = 0.25 * chunks as f64 / speeds.iter().sum::<f64>();
+        // milliseconds now and then is not a trip to plan every pass around. (So every
+        // delay is below `T`, and every worker gets a share.)
+        let cap = 0.25 * chunks as f64 / rate;
         let delay: Vec<f64> = (0..workers).map(|w| self.delay(w).min(cap)).collect();
-        // T from the workers that get any chunk; a worker whose delay is past T gets none.
-        let mut busy = vec![true; workers];
-        let exact: Vec<f64> = loop {
-            let (mut rate, mut lead) = (0.0, 0.0);
-            for w in (0..workers).filter(|&w| busy[w]) {
-                rate += speeds[w];
-                lead += delay[w] * speeds[w];
-            }
-            let t = (chunks as f64 + lead) / rate;
-            let idle: Vec<usize> = (0..workers).filter(|&w| busy[w] && delay[w] >= t).collect();
-            if idle.is_empty() {
-                break (0..workers)
-                    .map(|w| {
-                        if busy[w] {
-                            (t - delay[w]) * speeds[w]
-                        } else {
-                            0.0
-                        }
-                    })
-                    .collect();
-            }
-            for w in idle {
-                busy[w] = false;
-            }
-        };
+        let lead: f64 = delay.iter().zip(&speeds).map(|(d, s)| d * s).sum();
+        let t = (chunks as f64 + lead) / rate;
+        let exact: Vec<f64> = (0..workers).map(|w| (t - delay[w]) * speeds[w]).collect();
         let mut counts: Vec<usize> = exact.iter().map(|x| x.floor() as usize).collect();
         // The chunks left by rounding down go to the largest remainders.
         let mut by_remainder: Vec<usize> = (0..workers).collect();
