@@ -14,11 +14,12 @@
 //! parallel_grid` prints that table alone.
 
 use std::hint::black_box;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group};
 use kmeans_ladder::core::{Fit, FitParams, Points, Stage};
-use kmeans_ladder::distributed::{Cluster, Distributed, Source};
+use kmeans_ladder::distributed::{BeforeEach, Cluster, Distributed, Prepared, Source};
 use kmeans_ladder::harness::stages;
 use kmeans_ladder::harness::workloads::Workload;
 
@@ -87,9 +88,10 @@ fn bench(c: &mut Criterion) {
 
 fn print_overhead(overhead: Vec<String>) {
     println!(
-        "\ndistributed stage (timely) beside parallel, per pass (assignment + update; {OVERHEAD_FITS} fits each, \
-         interleaved; points in memory; the 2 OS processes talk over loopback TCP). The median and \
-         90th percentile are over all passes of the fits; the mean pass is the median over the \
+        "\ndistributed stage (timely) beside parallel, per pass (assignment + update), in {OVERHEAD_FITS} \
+         rounds of back-to-back fits (parallel, distributed in 1 process, then at 1M points a cluster of \
+         2 OS processes that connected once and talks over loopback TCP); points in memory. The median \
+         and 90th percentile are over all passes of the fits; the mean pass is the median over the \
          fits of each fit's total over its passes, its first pass and any stalls included:"
     );
     println!(
@@ -116,27 +118,47 @@ fn pass_times(fits: &[Fit]) -> (f64, f64, f64) {
 
 const OVERHEAD_FITS: usize = 15;
 
-/// Per-pass times of the distributed stage beside the parallel stage's, same points:
-/// fits interleaved (parallel, 1 process, 2 processes, parallel, …), [`OVERHEAD_FITS`] of
-/// each: this machine's speed drifts by tens of percent over seconds, and interleaving
-/// many fits spreads its slow spells over all three engines alike.
+/// Per-pass times of the distributed stage beside the parallel stage's, same points, in
+/// rounds: a parallel fit, a one-process distributed fit, then (at 1M points) a fit by a
+/// cluster of two OS processes, back to back, [`OVERHEAD_FITS`] rounds. This machine's
+/// speed drifts by tens of percent over seconds, so the engines are compared within a
+/// round: the two-process cluster connects once and runs one fit per round (see
+/// [`Distributed::fit_repeatedly`]), the round's other fits running on process 0 while
+/// process 1 waits for the fit's first command.
 fn engine_overhead() -> Vec<String> {
-    let parallel = stages::find("parallel").unwrap();
     let (mut rows, mut notes) = (Vec::new(), Vec::new());
     let mut grid = Workload::grid();
     for w in [Workload::SEED, grid.remove(0)] {
         let m = w.points();
         let params = w.params();
-        let data = std::sync::Arc::new(m.as_slice().to_vec());
+        let data = Arc::new(m.as_slice().to_vec());
         let two = w.name != "seed";
-        let (mut base, mut local, mut cluster) = (Vec::new(), Vec::new(), Vec::new());
-        for _ in 0..OVERHEAD_FITS {
-            base.push(parallel.fit(m.view(), &params).unwrap());
-            local.push(Distributed::local(2).fit(m.view(), &params).unwrap());
-            if two {
-                cluster.push(two_processes(&w, &data, &params));
+        // The round's parallel and one-process fits.
+        let round = {
+            let (data, params, d) = (data.clone(), params.clone(), w.d);
+            move || {
+                let points = Points::new(&data, d).unwrap();
+                let parallel = stages::find("parallel").unwrap();
+                let base = parallel.fit(points, &params).unwrap();
+                let local = Distributed::local(2).fit(points, &params).unwrap();
+                (base, local)
             }
-        }
+        };
+        let (base, local, cluster): (Vec<Fit>, Vec<Fit>, Vec<Fit>) = if two {
+            let rounds = Arc::new(Mutex::new(Vec::new()));
+            let before_each = {
+                let rounds = rounds.clone();
+                Arc::new(move |_| rounds.lock().unwrap().push(round())) as BeforeEach
+            };
+            let cluster = two_processes(&w, &data, &params, before_each);
+            let (base, local) = std::mem::take(&mut *rounds.lock().unwrap())
+                .into_iter()
+                .unzip();
+            (base, local, cluster)
+        } else {
+            let (base, local) = (0..OVERHEAD_FITS).map(|_| round()).unzip();
+            (base, local, Vec::new())
+        };
         let threads = format!("parallel, {} threads", rayon::current_num_threads());
         let mut engines = vec![
             (threads.as_str(), pass_times(&base)),
@@ -149,24 +171,6 @@ fn engine_overhead() -> Vec<String> {
             ));
         }
         let (base_median, _, base_mean) = engines[0].1;
-        // Each 2-process fit pass by pass, and the split worker 0 arrived at.
-        for (i, fit) in cluster.iter().enumerate() {
-            let passes: Vec<String> = fit
-                .pass_seconds
-                .iter()
-                .map(|s| format!("{:.1}", s * 1e3))
-                .collect();
-            let detail = |key: &str| fit.details.get(key).map_or("?".into(), |v| v.to_string());
-            notes.push(format!(
-                "- {} fit {}, passes in ms: {}; chunks per worker {}, µs per chunk {}, reply delay µs {}",
-                w.name,
-                i + 1,
-                passes.join(" "),
-                detail("chunks_per_worker"),
-                detail("us_per_chunk"),
-                detail("reply_delay_us"),
-            ));
-        }
         for (i, (engine, (median, p90, mean))) in engines.into_iter().enumerate() {
             let vs = |t: f64, base: f64| match i {
                 0 => "—".to_string(),
@@ -180,6 +184,46 @@ fn engine_overhead() -> Vec<String> {
                 mean * 1e3,
                 vs(median, base_median),
                 vs(mean, base_mean),
+            ));
+        }
+        // Round by round: each engine's mean pass against the round's parallel fit.
+        let mean_pass = |f: &Fit| f.pass_seconds.iter().sum::<f64>() / f.pass_seconds.len() as f64;
+        let mut against = vec![("1 process", &local)];
+        if two {
+            against.push(("2 processes", &cluster));
+        }
+        for (name, fits) in against {
+            let mut ratios: Vec<f64> = fits
+                .iter()
+                .zip(&base)
+                .map(|(f, b)| 100.0 * (mean_pass(f) / mean_pass(b) - 1.0))
+                .collect();
+            ratios.sort_by(f64::total_cmp);
+            let shown: Vec<String> = ratios.iter().map(|r| format!("{r:+.0}")).collect();
+            notes.push(format!(
+                "- {}, {name}: overhead in mean pass, round by round (against the round's parallel fit): median {:+.0} %; all rounds, sorted: {} %",
+                w.name,
+                median(ratios.clone()),
+                shown.join(" "),
+            ));
+        }
+        // Each 2-process fit pass by pass, and the split worker 0 arrived at.
+        for (i, fit) in cluster.iter().enumerate() {
+            let passes: Vec<String> = fit
+                .pass_seconds
+                .iter()
+                .map(|s| format!("{:.1}", s * 1e3))
+                .collect();
+            let detail = |key: &str| fit.details.get(key).map_or("?".into(), |v| v.to_string());
+            notes.push(format!(
+                "- {} round {}, 2 processes, passes in ms: {} (parallel's mean pass that round: {:.1}); chunks per worker {}, µs per chunk {}, reply delay µs {}",
+                w.name,
+                i + 1,
+                passes.join(" "),
+                mean_pass(&base[i]) * 1e3,
+                detail("chunks_per_worker"),
+                detail("us_per_chunk"),
+                detail("reply_delay_us"),
             ));
         }
     }
@@ -201,13 +245,19 @@ fn cluster_member(hosts: &[String], process: usize) -> Distributed {
             workers: 1,
         },
         chunk_rows: Distributed::DEFAULT_CHUNK_ROWS,
-        timeout: Duration::from_secs(120),
+        timeout: Duration::from_secs(300),
     }
 }
 
-/// One fit by a cluster of two OS processes on loopback: this one (process 0) and a
-/// copy of this benchmark started as process 1 on the same workload.
-fn two_processes(w: &Workload, data: &std::sync::Arc<Vec<f64>>, params: &FitParams) -> Fit {
+/// [`OVERHEAD_FITS`] fits by a cluster of two OS processes on loopback: this one
+/// (process 0) and a copy of this benchmark started as process 1 on the same workload;
+/// `before_each` runs before each fit.
+fn two_processes(
+    w: &Workload,
+    data: &Arc<Vec<f64>>,
+    params: &FitParams,
+    before_each: BeforeEach,
+) -> Vec<Fit> {
     let hosts: Vec<String> = (0..2)
         .map(|_| {
             let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -227,13 +277,13 @@ fn two_processes(w: &Workload, data: &std::sync::Arc<Vec<f64>>, params: &FitPara
         data: data.clone(),
         d: w.d,
     };
-    let fit = cluster_member(&hosts, 0)
-        .fit_source(source, params)
-        .expect("the cluster fits")
-        .expect("process 0 has the fit");
+    let prepared = Prepared::new(source, params).expect("valid points");
+    let fits = cluster_member(&hosts, 0)
+        .fit_repeatedly(&prepared, OVERHEAD_FITS, Some(before_each))
+        .expect("the cluster fits");
     let status = peer.wait().expect("process 1 ends");
     assert!(status.success(), "process 1 failed: {status}");
-    fit
+    fits
 }
 
 /// Process 1 of [`two_processes`]: the same workload's points, then its share of the fit.

@@ -187,8 +187,9 @@ enum Command {
         /// The chunks each worker labels in this pass (see [`Balance`]).
         chunks: Vec<Vec<usize>>,
     },
-    /// Send your chunks' labels; the fit is over.
-    Finish,
+    /// Send your chunks' labels; the fit is over. With `more`, another fit of the same
+    /// points follows (see [`Distributed::fit_repeatedly`]).
+    Finish { more: bool },
 }
 
 /// What workers send to worker 0, per chunk.
@@ -227,7 +228,15 @@ struct Job {
     /// Whether waiting workers may spin (see [`SPIN`]): only when all are threads of
     /// one process.
     spin: bool,
+    /// How many fits the cluster runs, one after the other.
+    fits: usize,
+    /// Run by worker 0 before each fit.
+    before_each: Option<BeforeEach>,
 }
+
+/// What [`Distributed::fit_repeatedly`] runs on worker 0 before each fit, with the
+/// fit's number (from 0).
+pub type BeforeEach = Arc<dyn Fn(usize) + Send + Sync>;
 
 /// Points and parameters checked against each other, with the initial centers chosen:
 /// ready to fit any number of times without reading a file source again to check it.
@@ -269,6 +278,23 @@ impl Distributed {
 
     /// [`Distributed::fit_source`] for points and parameters already checked.
     pub fn fit_prepared(&self, prepared: &Prepared) -> Result<Option<Fit>, DistributedError> {
+        Ok(self.fit_repeatedly(prepared, 1, None)?.pop())
+    }
+
+    /// Fits the same points `fits` times over in one cluster, which connects and sets up
+    /// its chunks once; each fit is otherwise the fit [`Distributed::fit_prepared`]
+    /// makes, from the same initial centers. Worker 0 runs `before_each` before each fit,
+    /// while every other worker waits for the fit's first command: a benchmark times
+    /// another engine there, on the same machine a moment before. Process 0 gets every
+    /// fit; other processes get none, and need not know `fits` (nor pass a
+    /// `before_each`): they serve fits until worker 0 says the last is over.
+    /// `timeout` bounds the whole run.
+    pub fn fit_repeatedly(
+        &self,
+        prepared: &Prepared,
+        fits: usize,
+        before_each: Option<BeforeEach>,
+    ) -> Result<Vec<Fit>, DistributedError> {
         let start = Instant::now();
         let source = prepared.source.clone();
         let (n, d) = (source.n(), source.d());
@@ -313,6 +339,8 @@ impl Distributed {
             timeout: self.timeout,
             deadline: start + self.timeout,
             spin: processes == 1,
+            fits: fits.max(1),
+            before_each,
         });
         let config = timely::Config {
             communication,
@@ -339,7 +367,7 @@ impl Distributed {
             .map_err(DistributedError::Start)
             .and_then(|guards| {
                 let mut results = guards.join().into_iter();
-                let first = results.next().unwrap_or(Ok(Ok(None)));
+                let first = results.next().unwrap_or(Ok(Ok(Vec::new())));
                 for other in results {
                     match other {
                         Ok(Ok(_)) => {}
@@ -352,7 +380,7 @@ impl Distributed {
             let _ = done_tx.send(result);
         });
         let deadline = job.deadline + Duration::from_millis(500);
-        let wait = |rx: &mpsc::Receiver<Result<Option<Fit>, DistributedError>>| match rx
+        let wait = |rx: &mpsc::Receiver<Result<Vec<Fit>, DistributedError>>| match rx
             .recv_timeout(deadline.saturating_duration_since(Instant::now()))
         {
             Ok(result) => result,
@@ -366,13 +394,13 @@ impl Distributed {
             Cluster::Local { .. } => true,
             Cluster::Hosts { process, .. } => *process == 0,
         };
-        let mut fit = if hosts_worker_0 {
+        let mut fits = if hosts_worker_0 {
             let remaining = deadline.saturating_duration_since(Instant::now());
             match early_rx.recv_timeout(remaining) {
-                Ok(Ok(fit)) => {
+                Ok(Ok(fits)) => {
                     // The result is in hand; give the shutdown until the deadline.
                     let _ = wait(&done_rx);
-                    fit
+                    fits
                 }
                 Ok(Err(e)) => return Err(e),
                 Err(mpsc::RecvTimeoutError::Timeout) => {
@@ -384,7 +412,7 @@ impl Distributed {
         } else {
             wait(&done_rx)?
         };
-        if let Some(fit) = fit.as_mut() {
+        for fit in &mut fits {
             let chunks = n.div_ceil(self.chunk_rows);
             fit.details.insert("processes".into(), processes.into());
             fit.details
@@ -399,7 +427,7 @@ impl Distributed {
             fit.details.insert("source".into(), source.into());
             debug_assert_eq!(fit.d, d);
         }
-        Ok(fit)
+        Ok(fits)
     }
 }
 
@@ -526,7 +554,6 @@ fn rows_of(job: &Job, chunk: usize) -> std::ops::Range<usize> {
 impl Chunks {
     fn new(job: &Job, index: usize, peers: usize) -> Result<Self, String> {
         let chunks = job.source.n().div_ceil(job.chunk_rows);
-        let ids = home_chunks(chunks, peers, index);
         let layouts = (0..chunks)
             .map(|c| match &job.source {
                 Source::Memory { data, d } if c % peers == index => {
@@ -537,26 +564,34 @@ impl Chunks {
                 _ => None,
             })
             .collect();
-        // A worker's own chunks' labels are written once here, so that the first pass
-        // does not pay for faulting their pages in (it often labels the same chunks).
-        let labels = (0..chunks)
+        let file = match &job.source {
+            Source::File { path, layout } => Some(FileRows::open(path, layout)?),
+            Source::Memory { .. } => None,
+        };
+        let mut this = Self {
+            ids: Vec::new(),
+            layouts,
+            labels: Vec::new(),
+            last_centers: Vec::new(),
+            file,
+            stream: None,
+        };
+        this.reset(job, index, peers);
+        Ok(this)
+    }
+
+    /// Back to the worker's own chunks, as a fit starts. Their labels are written here,
+    /// so that the first pass does not pay for faulting their pages in (it often labels
+    /// the same chunks).
+    fn reset(&mut self, job: &Job, index: usize, peers: usize) {
+        let chunks = self.layouts.len();
+        self.ids = home_chunks(chunks, peers, index);
+        self.labels = (0..chunks)
             .map(|c| match c % peers == index {
                 true => vec![u32::MAX; rows_of(job, c).len()],
                 false => Vec::new(),
             })
             .collect();
-        let file = match &job.source {
-            Source::File { path, layout } => Some(FileRows::open(path, layout)?),
-            Source::Memory { .. } => None,
-        };
-        Ok(Self {
-            ids,
-            layouts,
-            labels,
-            last_centers: Vec::new(),
-            file,
-            stream: None,
-        })
     }
 
     /// Calls `f(chunk, rows)` for each of this worker's chunks of the current pass; a
@@ -858,10 +893,25 @@ struct Driver {
     round_started: Instant,
 }
 
+impl Driver {
+    fn new(job: &Job) -> Self {
+        Self {
+            centers: job.initial_centers.clone(),
+            iterations: 0,
+            converged: false,
+            inertia: 0.0,
+            assign_seconds: 0.0,
+            update_seconds: 0.0,
+            pass_seconds: Vec::new(),
+            round_started: Instant::now(),
+        }
+    }
+}
+
 fn run_worker(
     worker: &mut timely::worker::Worker,
     job: &Arc<Job>,
-) -> Result<Option<Fit>, DistributedError> {
+) -> Result<Vec<Fit>, DistributedError> {
     let (index, peers) = (worker.index(), worker.peers());
     // The dataflow only carries messages: worker 0's commands to every worker, and the
     // replies to worker 0. The work happens in this loop, between steps: a step ends
@@ -951,24 +1001,24 @@ fn run_worker(
     let d = job.source.d();
     let k = job.params.k;
     let n_chunks = job.source.n().div_ceil(job.chunk_rows);
-    let mut driver = Driver {
-        centers: job.initial_centers.clone(),
-        iterations: 0,
-        converged: false,
-        inertia: 0.0,
-        assign_seconds: 0.0,
-        update_seconds: 0.0,
-        pass_seconds: Vec::new(),
-        round_started: Instant::now(),
-    };
+    let mut driver = Driver::new(job);
     let mut balance = Balance::new(n_chunks, peers);
-    let mut finishing = false;
+    let (mut finishing, mut starting) = (false, true);
     let mut expected = (0, 0);
+    // Worker 0's fits so far (see `Job::fits`).
+    let mut fits = Vec::new();
     loop {
         if let Some(input) = command_input.as_mut() {
+            if std::mem::take(&mut starting)
+                && let Some(before_each) = &job.before_each
+            {
+                before_each(fits.len());
+            }
             driver.round_started = Instant::now();
             let command = if finishing {
-                Command::Finish
+                Command::Finish {
+                    more: fits.len() + 1 < job.fits,
+                }
             } else {
                 Command::Assign {
                     centers: driver.centers.clone(),
@@ -988,7 +1038,10 @@ fn run_worker(
             .borrow_mut()
             .pop_front()
             .expect("a command arrived");
-        let is_finish = matches!(command, Command::Finish);
+        let finish = match command {
+            Command::Finish { more } => Some(more),
+            Command::Assign { .. } => None,
+        };
         let replies = match command {
             Command::Assign {
                 centers,
@@ -1013,16 +1066,19 @@ fn run_worker(
                     ))]
                 }
             }
-            Command::Finish => chunks.finish(job),
+            Command::Finish { .. } => chunks.finish(job),
         };
         for reply in replies {
             reply_input.send(reply);
         }
         reply_input.flush();
+        if finish == Some(true) {
+            chunks.reset(job, index, peers);
+        }
         if index != 0 {
-            if is_finish {
+            if finish == Some(false) {
                 // Timely delivers these replies before the worker shuts down.
-                return Ok(None);
+                return Ok(Vec::new());
             }
             // On to the next command (the step that waits for it sends these replies).
             continue;
@@ -1052,7 +1108,8 @@ fn run_worker(
                 }
             }
             driver.inertia = inertias.iter().fold(0.0, |a, b| a + b);
-            return Ok(Some(Fit {
+            let driver = std::mem::replace(&mut driver, Driver::new(job));
+            fits.push(Fit {
                 labels: labels.concat(),
                 centers: driver.centers,
                 k,
@@ -1064,7 +1121,13 @@ fn run_worker(
                 update_seconds: driver.update_seconds,
                 pass_seconds: driver.pass_seconds,
                 details: balance.details(),
-            }));
+            });
+            if fits.len() == job.fits {
+                return Ok(fits);
+            }
+            balance = Balance::new(n_chunks, peers);
+            (finishing, starting) = (false, true);
+            continue;
         }
         // Every chunk's partials, added in chunk order.
         driver.assign_seconds += driver.round_started.elapsed().as_secs_f64();

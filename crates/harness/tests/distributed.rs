@@ -60,6 +60,43 @@ fn one_two_and_four_workers_agree_with_naive_and_each_other() {
     }
 }
 
+#[test]
+fn repeated_fits_in_one_cluster_are_each_the_single_fit() {
+    let m = blobs(4000, 5, 2, Generator::Numpy);
+    let params = FitParams::new(6).init(Init::Random).seed(4);
+    let stage = Distributed {
+        cluster: Cluster::Local { workers: 3 },
+        chunk_rows: 300,
+        timeout: Duration::from_secs(60),
+    };
+    let single = stage.fit(m.view(), &params).unwrap();
+    let source = ladder_distributed::Source::Memory {
+        data: std::sync::Arc::new(m.as_slice().to_vec()),
+        d: 2,
+    };
+    let prepared = ladder_distributed::Prepared::new(source, &params).unwrap();
+    let calls = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let hook_calls = calls.clone();
+    let fits = stage
+        .fit_repeatedly(
+            &prepared,
+            3,
+            Some(std::sync::Arc::new(move |i| {
+                hook_calls.lock().unwrap().push(i)
+            })),
+        )
+        .unwrap();
+    assert_eq!(*calls.lock().unwrap(), vec![0, 1, 2]);
+    assert_eq!(fits.len(), 3);
+    for fit in &fits {
+        assert_eq!(fit.labels, single.labels);
+        assert_eq!(fit.iterations, single.iterations);
+        assert_eq!(bits(&fit.centers), bits(&single.centers));
+        assert_eq!(fit.pass_seconds.len(), single.iterations);
+        assert_eq!(fit.inertia.to_bits(), single.inertia.to_bits());
+    }
+}
+
 /// Two free ports on loopback.
 fn free_ports() -> [u16; 2] {
     let a = TcpListener::bind("127.0.0.1:0").unwrap();
