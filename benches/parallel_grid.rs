@@ -19,7 +19,9 @@ use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group};
 use kmeans_ladder::core::{Fit, FitParams, Points, Stage};
-use kmeans_ladder::distributed::{BeforeEach, Cluster, Distributed, Prepared, Source};
+use kmeans_ladder::distributed::{
+    BeforeEach, Cluster, Distributed, Prepared, Source, allowed_cpus,
+};
 use kmeans_ladder::harness::stages;
 use kmeans_ladder::harness::workloads::Workload;
 
@@ -116,7 +118,7 @@ fn pass_times(fits: &[Fit]) -> (f64, f64, f64) {
     (percentile(0.5), percentile(0.9), median(means))
 }
 
-const OVERHEAD_FITS: usize = 15;
+const OVERHEAD_FITS: usize = 30;
 
 /// Per-pass times of the distributed stage beside the parallel stage's, same points, in
 /// rounds: a parallel fit, a one-process distributed fit, then (at 1M points) a fit by a
@@ -127,6 +129,12 @@ const OVERHEAD_FITS: usize = 15;
 /// process 1 waits for the fit's first command.
 fn engine_overhead() -> Vec<String> {
     let (mut rows, mut notes) = (Vec::new(), Vec::new());
+    // The round's fits run on worker 0 of the 2-process cluster, which is bound to one
+    // CPU: the 1-process fit binds its threads to all of them again.
+    let local = Distributed {
+        cpus: Some(allowed_cpus()),
+        ..Distributed::local(2)
+    };
     let mut grid = Workload::grid();
     for w in [Workload::SEED, grid.remove(0)] {
         let m = w.points();
@@ -135,12 +143,12 @@ fn engine_overhead() -> Vec<String> {
         let two = w.name != "seed";
         // The round's parallel and one-process fits.
         let round = {
-            let (data, params, d) = (data.clone(), params.clone(), w.d);
+            let (data, params, d, local) = (data.clone(), params.clone(), w.d, local.clone());
             move || {
                 let points = Points::new(&data, d).unwrap();
                 let parallel = stages::find("parallel").unwrap();
                 let base = parallel.fit(points, &params).unwrap();
-                let local = Distributed::local(2).fit(points, &params).unwrap();
+                let local = local.fit(points, &params).unwrap();
                 (base, local)
             }
         };
@@ -246,6 +254,12 @@ fn cluster_member(hosts: &[String], process: usize) -> Distributed {
         },
         chunk_rows: Distributed::DEFAULT_CHUNK_ROWS,
         timeout: Duration::from_secs(300),
+        // A CPU each, as the launcher binds them (see `Distributed::cpus`).
+        cpus: match allowed_cpus() {
+            _ if std::env::var_os("LADDER_NOBIND").is_some() => None,
+            cpus if cpus.len() >= 2 => Some(vec![cpus[process]]),
+            _ => None,
+        },
     }
 }
 

@@ -112,6 +112,11 @@ pub struct Distributed {
     pub chunk_rows: usize,
     /// Upper bound on the whole fit, connection included.
     pub timeout: Duration,
+    /// The CPUs this process's workers and timely's network threads run on (`--cpus`);
+    /// `None` leaves them to the scheduler. Several processes of a cluster on one
+    /// machine run best with a set each, as `mpirun --bind-to core` gives them: see
+    /// [`bind_to`].
+    pub cpus: Option<Vec<usize>>,
 }
 
 impl Distributed {
@@ -124,8 +129,68 @@ impl Distributed {
             cluster: Cluster::Local { workers },
             chunk_rows: Self::DEFAULT_CHUNK_ROWS,
             timeout: Self::DEFAULT_TIMEOUT,
+            cpus: None,
         }
     }
+}
+
+/// Binds the calling thread, and so every thread it starts afterwards, to `cpus`.
+///
+/// Why a cluster's processes on one machine want it: a message between two processes
+/// passes through four threads (the sender's worker, timely's send thread, the receiver's
+/// network thread, its worker), and each hand-over wakes a thread. Left to the scheduler,
+/// a woken network thread may be queued behind the other process's busy worker on its
+/// core (for a time slice, milliseconds) or sent to an idle core (tens of microseconds
+/// to wake it on a virtual machine). Bound, each process's threads share its own cores:
+/// a hand-over within a process is a switch on the same core, and only the trip between
+/// processes crosses cores.
+#[cfg(target_os = "linux")]
+pub fn bind_to(cpus: &[usize]) -> Result<(), String> {
+    use nix::sched::{CpuSet, sched_setaffinity};
+    use nix::unistd::Pid;
+    let this_thread = Pid::from_raw(0);
+    let allowed = allowed_cpus();
+    if cpus.is_empty() {
+        return Err("--cpus needs at least one CPU".into());
+    }
+    let mut set = CpuSet::new();
+    for &cpu in cpus {
+        if !allowed.contains(&cpu) {
+            let list: Vec<String> = allowed.iter().map(|c| c.to_string()).collect();
+            return Err(format!(
+                "--cpus: this process may not run on CPU {cpu}; it may use CPUs {}",
+                list.join(",")
+            ));
+        }
+        set.set(cpu)
+            .map_err(|e| format!("--cpus: CPU {cpu}: {e}"))?;
+    }
+    sched_setaffinity(this_thread, &set).map_err(|e| format!("--cpus: {e}"))
+}
+
+/// The CPUs this process may run on, in order: its main thread's (a thread bound by
+/// [`bind_to`] may be bound again to any of them).
+#[cfg(target_os = "linux")]
+pub fn allowed_cpus() -> Vec<usize> {
+    use nix::sched::{CpuSet, sched_getaffinity};
+    match sched_getaffinity(nix::unistd::getpid()) {
+        Ok(set) => (0..CpuSet::count())
+            .filter(|&c| set.is_set(c).unwrap_or(false))
+            .collect(),
+        Err(_) => Vec::new(),
+    }
+}
+
+/// The CPUs this process may run on: unknown off Linux.
+#[cfg(not(target_os = "linux"))]
+pub fn allowed_cpus() -> Vec<usize> {
+    Vec::new()
+}
+
+/// Binding threads to CPUs is only supported on Linux.
+#[cfg(not(target_os = "linux"))]
+pub fn bind_to(_cpus: &[usize]) -> Result<(), String> {
+    Err("--cpus is supported on Linux only".into())
 }
 
 /// Why a distributed fit failed.
@@ -285,7 +350,8 @@ impl Distributed {
     /// its chunks once; each fit is otherwise the fit [`Distributed::fit_prepared`]
     /// makes, from the same initial centers. Worker 0 runs `before_each` before each fit,
     /// while every other worker waits for the fit's first command: a benchmark times
-    /// another engine there, on the same machine a moment before. Process 0 gets every
+    /// another engine there, on the same machine a moment before. (It runs on a thread
+    /// bound to [`Distributed::cpus`], if they are set, as are the threads it starts.) Process 0 gets every
     /// fit; other processes get none, and need not know `fits` (nor pass a
     /// `before_each`): they serve fits until worker 0 says the last is over.
     /// `timeout` bounds the whole run.
@@ -356,7 +422,13 @@ impl Distributed {
         let (early_tx, early_rx) = mpsc::channel();
         let (done_tx, done_rx) = mpsc::channel();
         let run_job = Arc::clone(&job);
+        let cpus = self.cpus.clone();
         std::thread::spawn(move || {
+            // Timely's threads (workers and network) start from this one, and inherit.
+            if let Some(Err(e)) = cpus.as_deref().map(bind_to) {
+                let _ = done_tx.send(Err(DistributedError::Input(e)));
+                return;
+            }
             let result = timely::execute(config, move |worker| {
                 let result = run_worker(worker, &run_job);
                 if worker.index() == 0 {
@@ -966,7 +1038,8 @@ fn run_worker(
                 if waiting.elapsed() < spin {
                     worker.step();
                 } else {
-                    worker.step_or_park(Some(Duration::from_millis(1)));
+                    // Woken by any message; the timeout only bounds the deadline's check.
+                    worker.step_or_park(Some(Duration::from_millis(10)));
                 }
                 if Instant::now() > job.deadline {
                     return Err(DistributedError::Timeout(job.timeout));

@@ -117,6 +117,30 @@ pub struct FitArgs {
     /// distributed: give up (non-zero exit) when the fit, connecting included, takes longer [default: 600].
     #[arg(long, value_name = "SECONDS")]
     pub timeout: Option<f64>,
+    /// distributed: run this process's workers and network threads on these CPUs only
+    /// (e.g. 0,1 or 2-3), as `mpirun --bind-to core` does; give each process of a
+    /// cluster on one machine its own [default: any CPU].
+    #[arg(long, value_name = "LIST", value_parser = parse_cpus)]
+    pub cpus: Option<Vec<usize>>,
+}
+
+/// A CPU list such as `0,2-3`.
+fn parse_cpus(list: &str) -> Result<Vec<usize>, String> {
+    let bad = || format!("{list:?} is not a CPU list such as 0,1 or 2-3");
+    let mut cpus = Vec::new();
+    for part in list.split(',') {
+        let part = part.trim();
+        let (first, last) = part.split_once('-').unwrap_or((part, part));
+        let first: usize = first.trim().parse().map_err(|_| bad())?;
+        let last: usize = last.trim().parse().map_err(|_| bad())?;
+        if first > last {
+            return Err(bad());
+        }
+        cpus.extend(first..=last);
+    }
+    cpus.sort_unstable();
+    cpus.dedup();
+    Ok(cpus)
 }
 
 /// A clap usage error on one line: its message without the usage block, and where to
@@ -184,6 +208,7 @@ fn fit(args: FitArgs) -> Result<()> {
             (args.workers.is_some(), "--workers"),
             (args.chunk_rows.is_some(), "--chunk-rows"),
             (args.timeout.is_some(), "--timeout"),
+            (args.cpus.is_some(), "--cpus"),
         ]
         .into_iter()
         .find_map(|(given, flag)| given.then_some(flag))
@@ -291,6 +316,7 @@ fn fit_distributed(args: &FitArgs) -> Result<()> {
         cluster,
         chunk_rows: args.chunk_rows.unwrap_or(Distributed::DEFAULT_CHUNK_ROWS),
         timeout: std::time::Duration::from_secs_f64(timeout),
+        cpus: args.cpus.clone(),
     };
     let is_process_0 = args.process.unwrap_or(0) == 0;
     let out = match is_process_0 {

@@ -43,6 +43,7 @@ fn one_two_and_four_workers_agree_with_naive_and_each_other() {
                     cluster: Cluster::Local { workers },
                     chunk_rows: 700,
                     timeout: Duration::from_secs(60),
+                    cpus: None,
                 };
                 stage.fit(m.view(), &params).unwrap()
             })
@@ -68,6 +69,7 @@ fn repeated_fits_in_one_cluster_are_each_the_single_fit() {
         cluster: Cluster::Local { workers: 3 },
         chunk_rows: 300,
         timeout: Duration::from_secs(60),
+        cpus: None,
     };
     let single = stage.fit(m.view(), &params).unwrap();
     let source = ladder_distributed::Source::Memory {
