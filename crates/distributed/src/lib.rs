@@ -13,9 +13,9 @@
 //!   worker 0 keeps enough extra chunks to cover the trip the other processes' messages
 //!   make, so that it computes instead of waiting for them;
 //! - each iteration worker 0 broadcasts the centers; every worker labels its chunks with
-//!   the `parallel` rung's SIMD kernel and sends, per chunk, the sums and counts of each
-//!   cluster (in point order) to worker 0; worker 0 adds the chunks' partials **in chunk
-//!   order** — so the centers are bit-identical whatever the number of workers, threads
+//!   the `parallel` rung's SIMD kernel and sends worker 0 one message: each chunk's sums
+//!   and counts per cluster (in point order); worker 0 adds the chunks' partials **in
+//!   chunk order** — so the centers are bit-identical whatever the number of workers, threads
 //!   or processes — applies the contract's stop rule, and broadcasts the next centers or
 //!   the order to finish;
 //! - in the finishing round every worker sends its chunks' labels to worker 0, which
@@ -24,12 +24,16 @@
 //! The dataflow only carries these messages; the work is done by each worker between
 //! its steps of the dataflow. A step ends by handing what it produced to the network,
 //! so the centers are on their way to the other processes before any worker (worker 0
-//! included) starts on its chunks. Worker 0 goes on as soon as it holds every chunk's
-//! reply; no round waits on timely's frontier, so the rounds send no progress updates.
-//! The first pass starts once every worker has set up its chunks.
+//! included) starts on its chunks. Worker 0 keeps its own partials (they never enter
+//! the dataflow) and goes on as soon as it holds every worker's; no round waits on
+//! timely's frontier, so the rounds send no progress updates. The first pass starts
+//! once every worker has set up its chunks.
 //!
 //! Workers are threads of one process (`--workers N`), or processes on several hosts
-//! described by a hostfile (`--hosts FILE --process I`). Given a `.npy` file
+//! described by a hostfile (`--hosts FILE --process I`); several processes on one
+//! machine are best bound to a set of CPUs each (`--cpus`, see [`bind_to`]), which the
+//! launcher in `scripts/` does. A cluster can run several fits once connected
+//! ([`Distributed::fit_repeatedly`]). Given a `.npy` file
 //! ([`Source::File`]), every worker memory-maps it and reads only its own chunks, one at
 //! a time, at every pass: the operating system pages the file in and out as memory
 //! allows, and the process holds a chunk per worker plus the labels, whatever the size
@@ -257,11 +261,16 @@ enum Command {
     Finish { more: bool },
 }
 
-/// What workers send to worker 0, per chunk.
+/// What workers send to worker 0 (worker 0 keeps its own).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 enum Reply {
-    Partial {
-        chunk: usize,
+    /// A worker's chunks of this pass, in chunk order, with each chunk's sums and counts
+    /// per cluster (`k × d` and `k` values a chunk, added in point order), and the
+    /// worker's time on them, for [`Balance`].
+    Partials {
+        worker: usize,
+        seconds: f64,
+        chunks: Vec<usize>,
         sums: Vec<f64>,
         counts: Vec<u32>,
     },
@@ -271,11 +280,6 @@ enum Reply {
         chunk: usize,
         labels: Vec<u32>,
         inertia: f64,
-    },
-    /// A worker's time on its chunks this pass, for [`Balance`].
-    Done {
-        worker: usize,
-        seconds: f64,
     },
     /// The worker has set up its chunks.
     Ready,
@@ -290,9 +294,9 @@ struct Job {
     chunk_rows: usize,
     timeout: Duration,
     deadline: Instant,
-    /// Whether waiting workers may spin (see [`SPIN`]): only when all are threads of
-    /// one process.
-    spin: bool,
+    /// How many processes the cluster has. Waiting workers may spin (see [`SPIN`])
+    /// only when all are threads of one process.
+    processes: usize,
     /// How many fits the cluster runs, one after the other.
     fits: usize,
     /// Run by worker 0 before each fit.
@@ -404,7 +408,7 @@ impl Distributed {
             chunk_rows: self.chunk_rows,
             timeout: self.timeout,
             deadline: start + self.timeout,
-            spin: processes == 1,
+            processes,
             fits: fits.max(1),
             before_each,
         });
@@ -691,8 +695,14 @@ impl Chunks {
         Ok(())
     }
 
-    /// Labels the chunks `ids` against `centers` and returns each chunk's partial sums.
-    fn assign(&mut self, job: &Job, centers: &[f64], ids: &[usize]) -> Vec<Reply> {
+    /// Labels the chunks `ids` against `centers` and returns their partial sums and
+    /// counts, chunk after chunk (as in [`Reply::Partials`]).
+    fn assign(
+        &mut self,
+        job: &Job,
+        centers: &[f64],
+        ids: &[usize],
+    ) -> Result<(Vec<f64>, Vec<u32>), String> {
         let d = job.source.d();
         let k = centers.len() / d;
         // Only the labels of this pass's chunks are kept (`ids` is in chunk order).
@@ -704,13 +714,14 @@ impl Chunks {
         self.ids = ids.to_vec();
         let mut labels = std::mem::take(&mut self.labels);
         let mut stream = self.stream.take();
-        let mut replies = Vec::with_capacity(self.ids.len());
+        let mut sums = vec![0.0; ids.len() * k * d];
+        let mut counts = vec![0u32; ids.len() * k];
+        let mut partials = sums.chunks_exact_mut(k * d).zip(counts.chunks_exact_mut(k));
         let result = self.for_each_chunk(job, |chunk, rows| {
             let labels = &mut labels[chunk];
             labels.resize(rows.len() / d, 0);
             let points = Points::new(rows, d).expect("whole rows");
-            let mut sums = vec![0.0; k * d];
-            let mut counts = vec![0u32; k];
+            let (sums, counts) = partials.next().expect("a partial per chunk");
             let layout = match (&self.layouts[chunk], &mut stream) {
                 (Some(layout), _) => layout,
                 // Other chunks pass through one layout, refilled chunk by chunk.
@@ -720,20 +731,12 @@ impl Chunks {
                 }
                 (None, None) => stream.insert(Layout::new(points)),
             };
-            layout.assign_and_sum(rows, centers, labels, &mut sums, &mut counts);
-            replies.push(Reply::Partial {
-                chunk,
-                sums,
-                counts,
-            });
+            layout.assign_and_sum(rows, centers, labels, sums, counts);
         });
         self.labels = labels;
         self.stream = stream;
         self.last_centers = centers.to_vec();
-        match result {
-            Ok(()) => replies,
-            Err(e) => vec![Reply::Failed(e)],
-        }
+        result.map(|()| (sums, counts))
     }
 
     /// Every chunk's labels and inertia against the centers of the last pass.
@@ -925,18 +928,18 @@ impl Balance {
 const SPIN: Duration = Duration::from_micros(300);
 const SHORT_WAIT: Duration = Duration::from_micros(100);
 
-/// Whether `replies` hold a failure, or `expected.0` chunks' partials or labels and
-/// `expected.1` workers' `Done` (or `Ready`).
+/// Whether `replies` hold a failure, or `expected.0` chunks' labels and `expected.1`
+/// workers' partials (or `Ready`).
 fn complete(replies: &[(Reply, Instant)], expected: (usize, usize)) -> bool {
-    let (mut chunks, mut done) = (0, 0);
+    let (mut chunks, mut workers) = (0, 0);
     for (reply, _) in replies {
         match reply {
-            Reply::Partial { .. } | Reply::Labels { .. } => chunks += 1,
-            Reply::Done { .. } | Reply::Ready => done += 1,
+            Reply::Labels { .. } => chunks += 1,
+            Reply::Partials { .. } | Reply::Ready => workers += 1,
             Reply::Failed(_) => return true,
         }
     }
-    (chunks, done) == expected
+    (chunks, workers) == expected
 }
 
 /// The replies received so far, or the first failure among them.
@@ -949,9 +952,6 @@ fn take_replies(
         _ => Ok(replies),
     }
 }
-
-/// One chunk's per-cluster sums and counts.
-type ChunkPartial = (Vec<f64>, Vec<u32>);
 
 /// Worker 0's view of the fit in progress.
 struct Driver {
@@ -1029,7 +1029,7 @@ fn run_worker(
     let wait_until =
         |worker: &mut timely::worker::Worker, last: &mut Duration, done: &dyn Fn() -> bool| {
             let waiting = Instant::now();
-            let spin = if job.spin && *last < SHORT_WAIT {
+            let spin = if job.processes == 1 && *last < SHORT_WAIT {
                 SPIN
             } else {
                 Duration::ZERO
@@ -1050,17 +1050,31 @@ fn run_worker(
         };
     let (mut command_wait, mut reply_wait) = (Duration::ZERO, Duration::ZERO);
 
+    // Worker 0 keeps its own replies; the others send theirs to it.
+    let deliver = |reply_input: &mut InputHandle<u64, _>, replies: Vec<Reply>| {
+        if index == 0 {
+            let now = Instant::now();
+            received
+                .borrow_mut()
+                .extend(replies.into_iter().map(|r| (r, now)));
+        } else {
+            for reply in replies {
+                reply_input.send(reply);
+            }
+            reply_input.flush();
+        }
+    };
+
     // Every worker lays out its chunks, and says so, before worker 0 starts the first
     // pass: a process still setting up does not count as a slow first pass.
     let mut chunks = match Chunks::new(job, index, peers) {
         Ok(chunks) => {
-            reply_input.send(Reply::Ready);
-            reply_input.flush();
+            deliver(&mut reply_input, vec![Reply::Ready]);
             chunks
         }
         Err(e) => {
             // Timely delivers the failure before the worker shuts down.
-            reply_input.send(Reply::Failed(e.clone()));
+            deliver(&mut reply_input, vec![Reply::Failed(e.clone())]);
             return Err(DistributedError::Input(e));
         }
     };
@@ -1099,12 +1113,19 @@ fn run_worker(
                     chunks: balance.lists.clone(),
                 }
             };
-            // The replies this round waits for: every chunk's, and a `Done` from every
-            // worker with chunks.
+            // The replies this round waits for: every chunk's labels, or the partials of
+            // every worker with chunks.
             let busy = balance.lists.iter().filter(|l| !l.is_empty()).count();
-            expected = (n_chunks, if finishing { 0 } else { busy });
+            expected = if finishing { (n_chunks, 0) } else { (0, busy) };
             input.send(command);
             input.flush();
+            if job.processes > 1 {
+                // The step hands the command to this process's send thread; yielding lets
+                // that thread write it out before worker 0 computes, should it share the
+                // core (`--cpus`).
+                worker.step();
+                std::thread::yield_now();
+            }
         }
         wait_until(worker, &mut command_wait, &|| !commands.borrow().is_empty())?;
         let command = commands
@@ -1123,16 +1144,20 @@ fn run_worker(
             } => {
                 let mine = (job.source.n(), job.source.d(), job.chunk_rows);
                 if shape == mine && lists.len() == peers {
+                    let ids = &lists[index];
                     let started = Instant::now();
-                    let mut replies = chunks.assign(job, &centers, &lists[index]);
-                    let seconds = started.elapsed().as_secs_f64();
-                    if !lists[index].is_empty() {
-                        replies.push(Reply::Done {
+                    match chunks.assign(job, &centers, ids) {
+                        // A worker without chunks has nothing to say.
+                        Ok(_) if ids.is_empty() => Vec::new(),
+                        Ok((sums, counts)) => vec![Reply::Partials {
                             worker: index,
-                            seconds,
-                        });
+                            seconds: started.elapsed().as_secs_f64(),
+                            chunks: ids.clone(),
+                            sums,
+                            counts,
+                        }],
+                        Err(e) => vec![Reply::Failed(e)],
                     }
-                    replies
                 } else {
                     vec![Reply::Failed(format!(
                         "worker {index} has (points, features, chunk rows) = {mine:?} but worker 0 has {shape:?}: start every process with the same --input and --chunk-rows"
@@ -1141,10 +1166,7 @@ fn run_worker(
             }
             Command::Finish { .. } => chunks.finish(job),
         };
-        for reply in replies {
-            reply_input.send(reply);
-        }
-        reply_input.flush();
+        deliver(&mut reply_input, replies);
         if finish == Some(true) {
             chunks.reset(job, index, peers);
         }
@@ -1205,37 +1227,44 @@ fn run_worker(
         // Every chunk's partials, added in chunk order.
         driver.assign_seconds += driver.round_started.elapsed().as_secs_f64();
         let t = Instant::now();
-        let mut partials: Vec<Option<ChunkPartial>> = vec![None; n_chunks];
-        for (reply, arrived) in replies {
-            match reply {
-                Reply::Partial {
-                    chunk,
-                    sums,
-                    counts,
-                } => partials[chunk] = Some((sums, counts)),
-                Reply::Done { worker, seconds } => {
-                    balance.record(worker, seconds);
-                    // The first pass's delays include the connections' warming up.
-                    if driver.iterations > 0 {
-                        let delay = (arrived - driver.round_started).as_secs_f64() - seconds;
-                        balance.record_delay(worker, delay, arrived > looked);
-                    }
+        let mut partials: Vec<Option<(&[f64], &[u32])>> = vec![None; n_chunks];
+        for (reply, arrived) in &replies {
+            let Reply::Partials {
+                worker,
+                seconds,
+                chunks,
+                sums,
+                counts,
+            } = reply
+            else {
+                continue;
+            };
+            if sums.len() != chunks.len() * k * d || counts.len() != chunks.len() * k {
+                return Err(DistributedError::Worker(format!(
+                    "worker {worker} sent partials of the wrong size"
+                )));
+            }
+            let each = sums.chunks_exact(k * d).zip(counts.chunks_exact(k));
+            for (&chunk, partial) in chunks.iter().zip(each) {
+                if let Some(slot) = partials.get_mut(chunk) {
+                    *slot = Some(partial);
                 }
-                _ => {}
+            }
+            balance.record(*worker, *seconds);
+            // The first pass's delays include the connections' warming up.
+            if driver.iterations > 0 {
+                let delay = (*arrived - driver.round_started).as_secs_f64() - seconds;
+                balance.record_delay(*worker, delay, *arrived > looked);
             }
         }
-        balance.rebalance();
         if let Some(chunk) = partials.iter().position(Option::is_none) {
             return Err(DistributedError::Worker(format!(
                 "chunk {chunk} sent no partial sums"
             )));
         }
+        balance.rebalance();
         let previous = driver.centers.clone();
-        let ordered = partials
-            .iter()
-            .flatten()
-            .map(|(s, c)| (s.as_slice(), c.as_slice()));
-        means_from_partials(ordered, &mut driver.centers);
+        means_from_partials(partials.into_iter().flatten(), &mut driver.centers);
         driver.iterations += 1;
         driver.converged = driver.centers == previous;
         driver.update_seconds += t.elapsed().as_secs_f64();
