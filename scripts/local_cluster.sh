@@ -8,6 +8,11 @@
 # LADDER (default: `ladder` on PATH, else target/release/ladder) is the binary;
 # PORT (default 47100) is process 0's port, the others follow. Exits non-zero if any
 # process fails; every process is bounded by --timeout (default 600 s).
+#
+# Like `mpirun --bind-to core`, each process is bound to its own share of this
+# machine's CPUs (`--cpus`): process i gets the i-th of P equal shares, as long as
+# there is at least one CPU per process. Give --cpus yourself, or set LADDER_BIND=0,
+# to leave the processes unbound.
 set -uo pipefail
 if [ $# -lt 1 ] || ! [[ $1 =~ ^[1-9][0-9]*$ ]]; then
     echo "usage: $0 PROCESSES [ladder fit arguments...]" >&2
@@ -31,12 +36,36 @@ for arg in "$@"; do
     others+=("$arg")
 done
 
+# The CPUs this script may use, one per element ("0-3,6" becomes 0 1 2 3 6).
+cpus=()
+allowed=$(sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' /proc/self/status 2>/dev/null)
+IFS=, read -ra ranges <<< "$allowed"
+for range in "${ranges[@]}"; do
+    first=${range%-*}
+    last=${range#*-}
+    for ((c = first; c <= last; c++)); do cpus+=("$c"); done
+done
+bind=${LADDER_BIND:-1}
+for arg in "$@"; do [ "$arg" = --cpus ] && bind=0; done
+share=$(( ${#cpus[@]} / processes ))
+[ "$share" -ge 1 ] || bind=0
+# Process $1's --cpus, if processes are bound.
+cpus_of() {
+    [ "$bind" = 1 ] || return 0
+    local list=("${cpus[@]:$(($1 * share)):$share}")
+    local joined
+    joined=$(IFS=,; echo "${list[*]}")
+    echo "--cpus $joined"
+}
+
 pids=()
 for ((i = 1; i < processes; i++)); do
-    "$ladder" fit --stage distributed --hosts "$hosts" --process "$i" "${others[@]}" &
+    # shellcheck disable=SC2046 # cpus_of prints two words or none
+    "$ladder" fit --stage distributed --hosts "$hosts" --process "$i" $(cpus_of "$i") "${others[@]}" &
     pids+=($!)
 done
-"$ladder" fit --stage distributed --hosts "$hosts" --process 0 "$@"
+# shellcheck disable=SC2046
+"$ladder" fit --stage distributed --hosts "$hosts" --process 0 $(cpus_of 0) "$@"
 status=$?
 for pid in "${pids[@]}"; do
     wait "$pid" || status=1

@@ -121,7 +121,8 @@ pub struct FitArgs {
     /// (e.g. 0,1 or 2-3), as `mpirun --bind-to core` does; give each process of a
     /// cluster on one machine its own [default: any CPU].
     #[arg(long, value_name = "LIST", value_parser = parse_cpus)]
-    pub cpus: Option<Vec<usize>>,
+    // (`std::vec::Vec`, spelled out, is one value for clap: the whole list.)
+    pub cpus: Option<std::vec::Vec<usize>>,
 }
 
 /// A CPU list such as `0,2-3`.

@@ -426,6 +426,38 @@ fn bad_input_gets_one_clear_line_and_a_nonzero_exit() {
             vec!["fit", "--input", &nan, "--k", "1", "--stage", "distributed"],
             "NaN",
         ),
+        (
+            vec![
+                "fit",
+                "--input",
+                &points,
+                "--k",
+                "3",
+                "--stage",
+                "distributed",
+                "--cpus",
+                "100000",
+            ],
+            "may not run on CPU 100000",
+        ),
+        (
+            vec![
+                "fit",
+                "--input",
+                &points,
+                "--k",
+                "3",
+                "--stage",
+                "distributed",
+                "--cpus",
+                "3-1",
+            ],
+            "is not a CPU list",
+        ),
+        (
+            vec!["fit", "--input", &points, "--k", "3", "--cpus", "0"],
+            "--cpus only applies to --stage distributed",
+        ),
     ];
     for (args, want) in cases {
         let out = ladder(&args);
