@@ -771,7 +771,8 @@ impl Chunks {
 ///   (the command's and the reply's trips, and the wake-ups on the way). A worker in
 ///   another process starts later and its reply takes time to come back, so worker 0 —
 ///   which has no trip to make — keeps enough extra chunks to fill that time instead of
-///   waiting idle, and the trips overlap its work.
+///   waiting idle, and the trips overlap its work. Worker 0's own delay is the time it
+///   spends sending the command before it starts computing.
 ///
 /// Which worker labels a chunk changes nothing in the result: a chunk's labels and sums
 /// are the same on any worker, and the sums are added in chunk order.
@@ -781,7 +782,7 @@ struct Balance {
     lists: Vec<Vec<usize>>,
     /// Each worker's smoothed seconds per chunk, once measured.
     per_chunk: Vec<Option<f64>>,
-    /// Each worker's last few delay samples, in seconds (worker 0's stay empty).
+    /// Each worker's last few delay samples, in seconds.
     delays: Vec<VecDeque<f64>>,
 }
 
@@ -847,15 +848,13 @@ impl Balance {
     }
 
     /// Worker `worker`'s reply reached worker 0 `seconds` after the command was sent,
-    /// less the worker's own compute time. `exact` if worker 0 was waiting for it;
+    /// less the worker's own compute time. `exact` if worker 0 was waiting for it (or
+    /// it is worker 0's own);
     /// otherwise the reply was already there when worker 0 looked, and `seconds` is
     /// only an upper bound: the sample is then taken below both it and the estimate
     /// (80 % of the lesser), so that worker 0 does not go on keeping more chunks than the
     /// delay needs: it keeps fewer until it waits for a reply again and measures anew.
     fn record_delay(&mut self, worker: usize, seconds: f64, exact: bool) {
-        if worker == 0 {
-            return;
-        }
         let seconds = seconds.max(0.0);
         let sample = if exact {
             seconds
@@ -1254,7 +1253,7 @@ fn run_worker(
             // The first pass's delays include the connections' warming up.
             if driver.iterations > 0 {
                 let delay = (*arrived - driver.round_started).as_secs_f64() - seconds;
-                balance.record_delay(*worker, delay, *arrived > looked);
+                balance.record_delay(*worker, delay, *worker == 0 || *arrived > looked);
             }
         }
         if let Some(chunk) = partials.iter().position(Option::is_none) {
