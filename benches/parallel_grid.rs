@@ -22,6 +22,7 @@ use kmeans_ladder::core::{Fit, FitParams, Points, Stage};
 use kmeans_ladder::distributed::{
     BeforeEach, Cluster, Distributed, Prepared, Source, allowed_cpus,
 };
+use kmeans_ladder::harness::report::Machine;
 use kmeans_ladder::harness::stages;
 use kmeans_ladder::harness::workloads::Workload;
 
@@ -35,7 +36,8 @@ fn bench(c: &mut Criterion) {
     // `cargo test --benches` runs each benchmark once (criterion's test mode): no table.
     let measuring = std::env::args().any(|a| a == "--bench");
     if measuring && std::env::var("LADDER_BENCH_ONLY").as_deref() == Ok("overhead") {
-        print_overhead(engine_overhead());
+        let overhead = engine_overhead();
+        publish(overhead_table(overhead));
         return;
     }
     let mut rows = Vec::new();
@@ -74,35 +76,48 @@ fn bench(c: &mut Criterion) {
     }
 
     let overhead = engine_overhead();
-    println!(
-        "\nparallel stage, {} threads (median of 5 fits):",
-        rayon::current_num_threads()
-    );
-    println!(
-        "| workload | passes | whole fit | per pass | assign per pass | GFLOP/s (2nkd over the assign sweep) |"
-    );
-    println!("|---|---:|---:|---:|---:|---:|");
-    for r in rows {
-        println!("{r}");
-    }
-    print_overhead(overhead);
+    let mut text = vec![
+        format!(
+            "parallel stage, {} threads (median of 5 fits):",
+            rayon::current_num_threads()
+        ),
+        "| workload | passes | whole fit | per pass | assign per pass | GFLOP/s (2nkd over the assign sweep) |".into(),
+        "|---|---:|---:|---:|---:|---:|".into(),
+    ];
+    text.extend(rows);
+    text.push(String::new());
+    text.extend(overhead_table(overhead));
+    publish(text);
 }
 
-fn print_overhead(overhead: Vec<String>) {
-    println!(
-        "\ndistributed stage (timely) beside parallel, per pass (assignment + update), in {OVERHEAD_FITS} \
+/// Prints the tables, and writes them with the machine they were measured on to
+/// `reports/parallel_grid.md`.
+fn publish(text: Vec<String>) {
+    let machine = Machine::detect().describe();
+    let text = format!("Measured on {machine}.\n\n{}\n", text.join("\n"));
+    println!("\n{text}");
+    let reports = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("reports");
+    let path = reports.join("parallel_grid.md");
+    match std::fs::create_dir_all(&reports).and_then(|()| std::fs::write(&path, &text)) {
+        Ok(()) => println!("wrote {}", path.display()),
+        Err(e) => eprintln!("cannot write {}: {e}", path.display()),
+    }
+}
+
+fn overhead_table(overhead: Vec<String>) -> Vec<String> {
+    let mut text = vec![format!(
+        "distributed stage (timely) beside parallel, per pass (assignment + update), in {OVERHEAD_FITS} \
          rounds of back-to-back fits (parallel, distributed in 1 process, then at 1M points a cluster of \
          2 OS processes that connected once and talks over loopback TCP); points in memory. The median \
          and 90th percentile are over all passes of the fits; the mean pass is the median over the \
          fits of each fit's total over its passes, its first pass and any stalls included:"
+    )];
+    text.push(
+        "| workload | engine | median pass | 90th percentile pass | mean pass | overhead, median pass | overhead, mean pass |".into(),
     );
-    println!(
-        "| workload | engine | median pass | 90th percentile pass | mean pass | overhead, median pass | overhead, mean pass |"
-    );
-    println!("|---|---|---:|---:|---:|---:|---:|");
-    for r in overhead {
-        println!("{r}");
-    }
+    text.push("|---|---|---:|---:|---:|---:|---:|".into());
+    text.extend(overhead);
+    text
 }
 
 /// One engine's passes over its fits: (median pass, 90th percentile pass, median over the
