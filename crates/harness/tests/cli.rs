@@ -274,6 +274,13 @@ fn bad_input_gets_one_clear_line_and_a_nonzero_exit() {
         &labels,
     ]);
 
+    // `ladder fit` of the seed points with k = 3 on the distributed stage, and `extra`.
+    let distributed = |extra: &[&'static str]| -> Vec<&str> {
+        let mut args = vec!["fit", "--input", points.as_str(), "--k", "3"];
+        args.extend(["--stage", "distributed"]);
+        args.extend_from_slice(extra);
+        args
+    };
     let cases: Vec<(Vec<&str>, &str)> = vec![
         (vec!["fit", "--input", &missing, "--k", "3"], "no such file"),
         (
@@ -365,33 +372,10 @@ fn bad_input_gets_one_clear_line_and_a_nonzero_exit() {
             "only applies to --stage distributed",
         ),
         (
-            vec![
-                "fit",
-                "--input",
-                &points,
-                "--k",
-                "3",
-                "--stage",
-                "distributed",
-                "--workers",
-                "0",
-            ],
+            distributed(&["--workers", "0"]),
             "--workers must be at least 1",
         ),
-        (
-            vec![
-                "fit",
-                "--input",
-                &points,
-                "--k",
-                "3",
-                "--stage",
-                "distributed",
-                "--process",
-                "1",
-            ],
-            "--process needs --hosts",
-        ),
+        (distributed(&["--process", "1"]), "--process needs --hosts"),
         (
             vec![
                 "fit",
@@ -408,52 +392,16 @@ fn bad_input_gets_one_clear_line_and_a_nonzero_exit() {
             ],
             "missing.npy",
         ),
-        (
-            vec![
-                "fit",
-                "--input",
-                &points,
-                "--k",
-                "3",
-                "--stage",
-                "distributed",
-                "--timeout",
-                "0",
-            ],
-            "--timeout must be",
-        ),
+        (distributed(&["--timeout", "0"]), "--timeout must be"),
         (
             vec!["fit", "--input", &nan, "--k", "1", "--stage", "distributed"],
             "NaN",
         ),
         (
-            vec![
-                "fit",
-                "--input",
-                &points,
-                "--k",
-                "3",
-                "--stage",
-                "distributed",
-                "--cpus",
-                "100000",
-            ],
+            distributed(&["--cpus", "100000"]),
             "may not run on CPU 100000",
         ),
-        (
-            vec![
-                "fit",
-                "--input",
-                &points,
-                "--k",
-                "3",
-                "--stage",
-                "distributed",
-                "--cpus",
-                "3-1",
-            ],
-            "is not a CPU list",
-        ),
+        (distributed(&["--cpus", "3-1"]), "is not a CPU list"),
         (
             vec!["fit", "--input", &points, "--k", "3", "--cpus", "0"],
             "--cpus only applies to --stage distributed",
