@@ -10,9 +10,11 @@
 # process fails; every process is bounded by --timeout (default 600 s).
 #
 # Like `mpirun --bind-to core`, each process is bound to its own share of this
-# machine's CPUs (`--cpus`): process i gets the i-th of P equal shares, as long as
-# there is at least one CPU per process. Give --cpus yourself, or set LADDER_BIND=0,
-# to leave the processes unbound.
+# machine's CPUs (`--cpus`): process i gets the i-th of P equal shares, as long as a
+# share has a CPU for each of the process's workers (--workers, default 2; workers
+# that share a CPU would take turns on it for whole time slices, which is slower than
+# leaving them unbound). Give --cpus yourself, or set LADDER_BIND=0, to leave the
+# processes unbound.
 set -uo pipefail
 if [ $# -lt 1 ] || ! [[ $1 =~ ^[1-9][0-9]*$ ]]; then
     echo "usage: $0 PROCESSES [ladder fit arguments...]" >&2
@@ -46,9 +48,20 @@ for range in "${ranges[@]}"; do
     for ((c = first; c <= last; c++)); do cpus+=("$c"); done
 done
 bind=${LADDER_BIND:-1}
-for arg in "$@"; do [ "$arg" = --cpus ] && bind=0; done
+workers=2
+previous=
+for arg in "$@"; do
+    case "$arg" in
+        --cpus | --cpus=*) bind=0 ;;
+        --workers=*) workers=${arg#--workers=} ;;
+    esac
+    [ "$previous" = --workers ] && workers=$arg
+    previous=$arg
+done
 share=$(( ${#cpus[@]} / processes ))
-[ "$share" -ge 1 ] || bind=0
+if ! [[ $workers =~ ^[0-9]+$ ]] || [ "$share" -lt 1 ] || [ "$share" -lt "$workers" ]; then
+    bind=0
+fi
 # Process $1's --cpus, if processes are bound.
 cpus_of() {
     [ "$bind" = 1 ] || return 0

@@ -765,8 +765,8 @@ impl Chunks {
 /// next so that all their replies reach it at the same time, from two measures per
 /// worker:
 ///
-/// - its time per chunk (smoothed), so that a worker on a slower or busier core hands
-///   its last chunks to faster ones, as work stealing would;
+/// - its time per chunk (the median of its last 3 passes), so that a worker on a slower
+///   or busier core hands its last chunks to faster ones, as work stealing would;
 /// - its *delay*: how much later than its own compute time its reply reached worker 0
 ///   (the command's and the reply's trips, and the wake-ups on the way). A worker in
 ///   another process starts later and its reply takes time to come back, so worker 0 —
@@ -780,8 +780,8 @@ impl Chunks {
 struct Balance {
     /// Each worker's chunks, in order.
     lists: Vec<Vec<usize>>,
-    /// Each worker's smoothed seconds per chunk, once measured.
-    per_chunk: Vec<Option<f64>>,
+    /// Each worker's seconds per chunk in its last few passes (see [`Balance::per_chunk`]).
+    per_chunk: Vec<VecDeque<f64>>,
     /// Each worker's last few delay samples, in seconds.
     delays: Vec<VecDeque<f64>>,
 }
@@ -790,7 +790,7 @@ impl Balance {
     fn new(chunks: usize, workers: usize) -> Self {
         Self {
             lists: Self::home(chunks, workers),
-            per_chunk: vec![None; workers],
+            per_chunk: vec![VecDeque::new(); workers],
             delays: vec![VecDeque::new(); workers],
         }
     }
@@ -801,10 +801,8 @@ impl Balance {
         let mut details = Map::new();
         let split: Vec<usize> = self.lists.iter().map(Vec::len).collect();
         details.insert("chunks_per_worker".into(), split.into());
-        let per_chunk: Vec<Value> = self
-            .per_chunk
-            .iter()
-            .map(|t| t.map_or(Value::Null, |t| micros(t).into()))
+        let per_chunk: Vec<Value> = (0..self.lists.len())
+            .map(|w| self.per_chunk(w).map_or(Value::Null, |t| micros(t).into()))
             .collect();
         details.insert("us_per_chunk".into(), per_chunk.into());
         let delay: Vec<f64> = (0..self.lists.len())
@@ -824,10 +822,25 @@ impl Balance {
     fn record(&mut self, worker: usize, seconds: f64) {
         let chunks = self.lists[worker].len();
         if chunks > 0 && seconds > 0.0 {
-            let now = seconds / chunks as f64;
-            let slot = &mut self.per_chunk[worker];
-            *slot = Some(slot.map_or(now, |before| 0.5 * before + 0.5 * now));
+            let recent = &mut self.per_chunk[worker];
+            if recent.len() == 3 {
+                recent.pop_front();
+            }
+            recent.push_back(seconds / chunks as f64);
         }
+    }
+
+    /// Worker `worker`'s seconds per chunk, once measured: the median of its last 3
+    /// passes, so that one pass on a core taken away for a time slice does not move the
+    /// split, while a core that stays slower does within two passes (the last pass
+    /// alone until there are 3).
+    fn per_chunk(&self, worker: usize) -> Option<f64> {
+        let mut recent: Vec<f64> = self.per_chunk[worker].iter().copied().collect();
+        if recent.len() < 3 {
+            return recent.last().copied();
+        }
+        recent.sort_by(f64::total_cmp);
+        Some(recent[1])
     }
 
     /// How many delay samples the estimate is the median of: one stalled pass does not
@@ -875,7 +888,10 @@ impl Balance {
     fn rebalance(&mut self) {
         let workers = self.lists.len();
         let chunks: usize = self.lists.iter().map(Vec::len).sum();
-        let Some(times) = self.per_chunk.iter().copied().collect::<Option<Vec<f64>>>() else {
+        let Some(times) = (0..workers)
+            .map(|w| self.per_chunk(w))
+            .collect::<Option<Vec<f64>>>()
+        else {
             return;
         };
         let speeds: Vec<f64> = times.iter().map(|t| 1.0 / t).collect();
@@ -898,6 +914,15 @@ impl Balance {
         let short = chunks - counts.iter().sum::<usize>();
         for &w in by_remainder.iter().take(short) {
             counts[w] += 1;
+        }
+        // Every worker keeps a chunk, so that it is measured again: one slow pass (its
+        // core taken away for a time slice) must not shut it out for the rest of the fit.
+        if chunks >= workers {
+            while let Some(idle) = counts.iter().position(|&c| c == 0) {
+                let busiest = (0..workers).max_by_key(|&w| counts[w]).expect("workers");
+                counts[busiest] -= 1;
+                counts[idle] += 1;
+            }
         }
         let mut lists = Self::home(chunks, workers);
         let mut spare: Vec<usize> = Vec::new();
@@ -1309,6 +1334,28 @@ pub fn read_hostfile(path: &Path) -> Result<Vec<String>, DistributedError> {
 mod tests {
     use super::Balance;
 
+    #[test]
+    fn a_worker_measured_very_slow_keeps_a_chunk_and_is_measured_again() {
+        let mut b = Balance::new(8, 4);
+        for (w, seconds) in [(0, 2.0), (1, 0.0002), (2, 0.0002), (3, 0.0002)] {
+            b.record(w, seconds);
+        }
+        b.rebalance();
+        assert_eq!(b.lists[0].len(), 1, "{:?}", b.lists);
+        all_once(&b, 8);
+        // It is fast again: it gets its share back.
+        for _ in 0..6 {
+            for w in 0..4 {
+                b.record(w, 0.0001 * b.lists[w].len() as f64);
+            }
+            b.rebalance();
+        }
+        assert_eq!(
+            b.lists.iter().map(Vec::len).collect::<Vec<_>>(),
+            [2, 2, 2, 2]
+        );
+    }
+
     fn all_once(b: &Balance, chunks: usize) {
         let mut seen: Vec<usize> = b.lists.concat();
         seen.sort_unstable();
@@ -1341,12 +1388,21 @@ mod tests {
         assert_eq!(b.lists[0].len(), 8);
         assert_eq!(b.lists[1], vec![1, 3, 5, 7]);
         assert_eq!(b.lists[0], vec![0, 2, 4, 6, 8, 9, 10, 11]);
-        // Times are smoothed: one fast pass does not swing the split all the way back.
+        // Both at 1 ms a chunk now: the split evens out.
         b.record(0, 0.008);
         b.record(1, 0.004);
         b.rebalance();
         all_once(&b, 12);
-        assert_eq!(b.lists.iter().map(Vec::len).collect::<Vec<_>>(), vec![7, 5]);
+        let sizes = |b: &Balance| b.lists.iter().map(Vec::len).collect::<Vec<_>>();
+        assert_eq!(sizes(&b), vec![6, 6]);
+        // From 3 passes on the median counts: one slow pass of worker 1 (its core
+        // taken away for a while) does not move the split.
+        for worker_1 in [0.006, 0.060] {
+            b.record(0, 0.006);
+            b.record(1, worker_1);
+            b.rebalance();
+            assert_eq!(sizes(&b), vec![6, 6]);
+        }
     }
 
     #[test]
