@@ -134,6 +134,8 @@ pub struct FitRecord {
     pub assign_seconds: f64,
     pub update_seconds: f64,
     pub fit_seconds: f64,
+    /// Each pass's seconds (assignment and update), in order.
+    pub pass_seconds: Vec<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub timing: Option<Timing>,
     pub details: Map<String, Value>,
@@ -171,6 +173,7 @@ impl FitRecord {
             assign_seconds: fit.assign_seconds,
             update_seconds: fit.update_seconds,
             fit_seconds: run.fit_seconds,
+            pass_seconds: fit.pass_seconds,
             timing: run.timing,
             details: fit.details,
             labels: fit.labels,
