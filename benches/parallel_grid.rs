@@ -271,7 +271,6 @@ fn cluster_member(hosts: &[String], process: usize) -> Distributed {
         timeout: Duration::from_secs(300),
         // A CPU each, as the launcher binds them (see `Distributed::cpus`).
         cpus: match allowed_cpus() {
-            _ if std::env::var_os("LADDER_NOBIND").is_some() => None,
             cpus if cpus.len() >= 2 => Some(vec![cpus[process]]),
             _ => None,
         },

@@ -87,7 +87,10 @@ fn blobs_then_fit_reproduces_the_seed_run() {
     assert_eq!(passes.len(), 54);
     let total: f64 = passes.iter().map(|p| p.as_f64().unwrap()).sum();
     let split = r["assign_seconds"].as_f64().unwrap() + r["update_seconds"].as_f64().unwrap();
-    assert!((total - split).abs() <= 1e-6 + 1e-3 * split, "{total} vs {split}");
+    assert!(
+        (total - split).abs() <= 1e-6 + 1e-3 * split,
+        "{total} vs {split}"
+    );
 }
 
 #[test]

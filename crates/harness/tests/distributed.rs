@@ -166,6 +166,15 @@ fn two_processes_on_loopback_give_naives_labels() {
         "--out",
         result_s,
     ]);
+    // Bound as the launcher binds them, where there are two CPUs to bind to.
+    let cpus: Vec<String> = ladder_distributed::allowed_cpus()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    if cpus.len() >= 2 {
+        p0.extend(["--cpus", &cpus[0]]);
+        p1.extend(["--cpus", &cpus[1]]);
+    }
     let one = spawn(&p1);
     let zero = spawn(&p0);
     let (out0, _) = finish_within(zero, Duration::from_secs(90));
