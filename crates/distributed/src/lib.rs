@@ -15,9 +15,9 @@
 //! - each iteration worker 0 broadcasts the centers; every worker labels its chunks with
 //!   the `parallel` rung's SIMD kernel and sends worker 0 one message: each chunk's sums
 //!   and counts per cluster (in point order); worker 0 adds the chunks' partials **in
-//!   chunk order** — so the centers are bit-identical whatever the number of workers, threads
-//!   or processes — applies the contract's stop rule, and broadcasts the next centers or
-//!   the order to finish;
+//!   chunk order** — so the centers are bit-identical whatever the number of workers,
+//!   threads or processes — applies the contract's stop rule, and broadcasts the next
+//!   centers or the order to finish;
 //! - in the finishing round every worker sends its chunks' labels to worker 0, which
 //!   assembles the fit. Only worker 0 (process 0) returns it.
 //!
@@ -33,9 +33,8 @@
 //! described by a hostfile (`--hosts FILE --process I`); several processes on one
 //! machine are best bound to a set of CPUs each (`--cpus`, see [`bind_to`]), which the
 //! launcher in `scripts/` does. A cluster can run several fits once connected
-//! ([`Distributed::fit_repeatedly`]). Given a `.npy` file
-//! ([`Source::File`]), every worker memory-maps it and reads only its own chunks, one at
-//! a time, at every pass: the operating system pages the file in and out as memory
+//! ([`Distributed::fit_repeatedly`]). Given a `.npy` file ([`Source::File`]), every
+//! worker memory-maps it and reads only its own chunks, one at a time, at every pass: the operating system pages the file in and out as memory
 //! allows, and the process holds a chunk per worker plus the labels, whatever the size
 //! of the data — out of core. (Where the data in the file is not 8-byte aligned, the
 //! chunks are read into a buffer instead.)
@@ -355,9 +354,9 @@ impl Distributed {
     /// makes, from the same initial centers. Worker 0 runs `before_each` before each fit,
     /// while every other worker waits for the fit's first command: a benchmark times
     /// another engine there, on the same machine a moment before. (It runs on a thread
-    /// bound to [`Distributed::cpus`], if they are set, as are the threads it starts.) Process 0 gets every
-    /// fit; other processes get none, and need not know `fits` (nor pass a
-    /// `before_each`): they serve fits until worker 0 says the last is over.
+    /// bound to [`Distributed::cpus`], if they are set, as are the threads it starts.)
+    /// Process 0 gets every fit; other processes get none, and need not know `fits` (nor
+    /// pass a `before_each`): they serve fits until worker 0 says the last is over.
     /// `timeout` bounds the whole run.
     pub fn fit_repeatedly(
         &self,
@@ -862,11 +861,11 @@ impl Balance {
 
     /// Worker `worker`'s reply reached worker 0 `seconds` after the command was sent,
     /// less the worker's own compute time. `exact` if worker 0 was waiting for it (or
-    /// it is worker 0's own);
-    /// otherwise the reply was already there when worker 0 looked, and `seconds` is
-    /// only an upper bound: the sample is then taken below both it and the estimate
-    /// (80 % of the lesser), so that worker 0 does not go on keeping more chunks than the
-    /// delay needs: it keeps fewer until it waits for a reply again and measures anew.
+    /// it is worker 0's own); otherwise the reply was already there when worker 0
+    /// looked, and `seconds` is only an upper bound: the sample is then taken below both
+    /// it and the estimate (80 % of the lesser), so that worker 0 does not go on keeping
+    /// more chunks than the delay needs: it keeps fewer until it waits for a reply again
+    /// and measures anew.
     fn record_delay(&mut self, worker: usize, seconds: f64, exact: bool) {
         let seconds = seconds.max(0.0);
         let sample = if exact {
