@@ -5,13 +5,14 @@
 //! `cargo bench --bench parallel_grid`; criterion's statistics and plots land in
 //! `target/criterion/parallel-*`. The table printed at the end is from the same run:
 //! per-pass times are the median of 5 extra fits' own clocks, split into assignment and
-//! update as `ladder fit` reports them.
+//! update as `ladder fit` reports them. The tables also go, with the machine and the
+//! commit, to `reports/parallel_grid.md`.
 //!
-//! The distributed stage's overhead is measured beside it, interleaved fit by fit with
-//! the parallel stage on the same points: one process with 2 worker threads, and a
-//! cluster of two real OS processes on loopback — this benchmark starts a copy of
-//! itself as process 1 (see [`PEER`]). `LADDER_BENCH_ONLY=overhead cargo bench --bench
-//! parallel_grid` prints that table alone.
+//! The distributed stage's overhead is measured beside it, in rounds of back-to-back
+//! fits on the same points (see [`engine_overhead`]): `parallel`, one process with 2
+//! worker threads, and a cluster of two real OS processes on loopback — this benchmark
+//! starts a copy of itself as process 1 (see [`PEER`]). `LADDER_BENCH_ONLY=overhead
+//! cargo bench --bench parallel_grid` measures that alone.
 
 use std::hint::black_box;
 use std::sync::{Arc, Mutex};
