@@ -127,11 +127,13 @@ fn pass_times(fits: &[Fit]) -> (f64, f64, f64) {
     let mut all: Vec<f64> = fits.iter().flat_map(|f| f.pass_seconds.clone()).collect();
     all.sort_by(f64::total_cmp);
     let percentile = |p: f64| all[((all.len() - 1) as f64 * p).round() as usize];
-    let means = fits
-        .iter()
-        .map(|f| f.pass_seconds.iter().sum::<f64>() / f.pass_seconds.len() as f64)
-        .collect();
+    let means = fits.iter().map(mean_pass).collect();
     (percentile(0.5), percentile(0.9), median(means))
+}
+
+/// A fit's average pass, its first pass and any stall included.
+fn mean_pass(fit: &Fit) -> f64 {
+    fit.pass_seconds.iter().sum::<f64>() / fit.pass_seconds.len() as f64
 }
 
 const OVERHEAD_FITS: usize = 30;
@@ -211,7 +213,6 @@ fn engine_overhead() -> Vec<String> {
             ));
         }
         // Round by round: each engine's mean pass against the round's parallel fit.
-        let mean_pass = |f: &Fit| f.pass_seconds.iter().sum::<f64>() / f.pass_seconds.len() as f64;
         let mut against = vec![("1 process", &local)];
         if two {
             against.push(("2 processes", &cluster));
