@@ -55,7 +55,8 @@ impl IoError {
         }
     }
 
-    fn io(path: &Path, source: std::io::Error) -> Self {
+    /// An error reading `path`: [`IoError::NotFound`] when there is no such file.
+    pub fn io(path: &Path, source: std::io::Error) -> Self {
         match source.kind() {
             std::io::ErrorKind::NotFound => IoError::NotFound { path: path.into() },
             _ => IoError::Io {

@@ -1,4 +1,5 @@
-//! Initial centers, chosen once here for every stage so that all rungs start alike.
+//! Initial centers, chosen once here for every stage and engine so that all rungs start
+//! alike; [`crate::FitParams::check`] calls this, and the checked fit carries them.
 //!
 //! The seeded inits use `rand`'s ChaCha8 generator (`ChaCha8Rng::seed_from_u64(seed)`), a
 //! named, portable generator: the same seed gives the same centers on every machine and
@@ -7,23 +8,34 @@
 use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
 
-use crate::{FitParams, Init, Points, sq_dist};
+use crate::{FitParams, Init, PointSource, Points, sq_dist};
 
-/// The `k × d` initial centers (row-major): `params.initial_centers` if given, else by
-/// `params.init`. Assumes `params` passed
-/// [`FitParams::check`] against `points`.
-pub fn initial_centers(points: Points<'_>, params: &FitParams) -> Vec<f64> {
+/// The `k × d` initial centers (row-major) of a fit whose shape and parameters
+/// [`FitParams::check_source`] has checked: `params.initial_centers` if given, else the
+/// rows `params.init` chooses, read from `source`. The one choice of initial rows, for
+/// every engine.
+pub(crate) fn initial_centers<S: PointSource>(
+    source: &S,
+    params: &FitParams,
+) -> Result<Vec<f64>, S::Error> {
     if let Some(centers) = &params.initial_centers {
-        return centers.clone();
+        return Ok(centers.clone());
     }
-    let (n, k) = (points.n(), params.k);
+    let (n, d, k) = (source.n(), source.d(), params.k);
     let rows: Vec<usize> = match params.init {
         Init::LastK => (n - k..n).collect(),
         Init::FirstK => (0..k).collect(),
         Init::Random => random_rows(n, k, params.seed),
-        Init::KMeansPlusPlus => kmeans_plus_plus_rows(points, k, params.seed),
+        Init::KMeansPlusPlus => {
+            let all = source.read_all()?;
+            kmeans_plus_plus_rows(Points::new(&all, d)?, k, params.seed)
+        }
     };
-    rows.iter().flat_map(|&i| points.row(i)).copied().collect()
+    let mut centers = vec![0.0; k * d];
+    for (center, &row) in centers.chunks_exact_mut(d).zip(&rows) {
+        source.read_rows(row, center)?;
+    }
+    Ok(centers)
 }
 
 /// `k` distinct row indices drawn uniformly, in the order drawn.
@@ -88,9 +100,12 @@ mod tests {
     fn last_and_first_k_take_the_ends() {
         let data = grid(6);
         let p = Points::new(&data, 2).unwrap();
-        assert_eq!(initial_centers(p, &FitParams::new(2)), data[8..12].to_vec());
-        let first = FitParams::new(2).init(Init::FirstK);
-        assert_eq!(initial_centers(p, &first), data[0..4].to_vec());
+        let start = |params: &FitParams| params.check(p).unwrap().initial_centers().to_vec();
+        assert_eq!(start(&FitParams::new(2)), data[8..12].to_vec());
+        assert_eq!(
+            start(&FitParams::new(2).init(Init::FirstK)),
+            data[0..4].to_vec()
+        );
     }
 
     #[test]
@@ -99,13 +114,10 @@ mod tests {
         let p = Points::new(&data, 2).unwrap();
         for init in [Init::Random, Init::KMeansPlusPlus] {
             let params = FitParams::new(8).init(init).seed(7);
-            let a = initial_centers(p, &params);
-            assert_eq!(a, initial_centers(p, &params), "{init} is not reproducible");
-            assert_ne!(
-                a,
-                initial_centers(p, &params.clone().seed(8)),
-                "{init} ignores seed"
-            );
+            let start = |params: &FitParams| params.check(p).unwrap().initial_centers().to_vec();
+            let a = start(&params);
+            assert_eq!(a, start(&params), "{init} is not reproducible");
+            assert_ne!(a, start(&params.clone().seed(8)), "{init} ignores seed");
             let rows = match init {
                 Init::Random => random_rows(200, 8, 7),
                 _ => kmeans_plus_plus_rows(p, 8, 7),

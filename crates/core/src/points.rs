@@ -61,6 +61,7 @@ impl Matrix {
         Ok(Self { data, d })
     }
 
+    /// The matrix as borrowed points.
     pub fn view(&self) -> Points<'_> {
         Points {
             data: &self.data,
@@ -68,18 +69,22 @@ impl Matrix {
         }
     }
 
+    /// Number of rows.
     pub fn n(&self) -> usize {
         self.data.len() / self.d
     }
 
+    /// Values per row.
     pub fn d(&self) -> usize {
         self.d
     }
 
+    /// The row-major buffer.
     pub fn as_slice(&self) -> &[f64] {
         &self.data
     }
 
+    /// The row-major buffer, owned.
     pub fn into_vec(self) -> Vec<f64> {
         self.data
     }

@@ -1,4 +1,6 @@
-use crate::{Fit, FitError, FitParams, Points};
+//! The trait every rung implements.
+
+use crate::{Checked, Fit, FitParams, Points, StageError};
 
 /// One rung of the ladder. Every stage fits by the contract in the crate docs and returns
 /// the same labels and iterations as `naive`; they differ only in how fast, and why.
@@ -9,7 +11,14 @@ pub trait Stage: Send + Sync {
     /// One line: what this rung adds over the one before.
     fn summary(&self) -> &'static str;
 
-    /// Fits `params.k` clusters to `points`. Input problems come back as [`FitError`]
-    /// before any work is done; a stage never panics on user input.
-    fn fit(&self, points: Points<'_>, params: &FitParams) -> Result<Fit, FitError>;
+    /// Fits the checked points from their initial centers. An in-memory rung cannot fail
+    /// here; an engine can ([`StageError::Engine`]).
+    fn fit_checked(&self, checked: &Checked<'_>) -> Result<Fit, StageError>;
+
+    /// Checks `params` against `points` ([`FitParams::check`]) and fits. Input problems
+    /// come back as [`StageError::Input`] before any work is done; a stage never panics
+    /// on user input.
+    fn fit(&self, points: Points<'_>, params: &FitParams) -> Result<Fit, StageError> {
+        self.fit_checked(&params.check(points)?)
+    }
 }

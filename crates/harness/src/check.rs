@@ -8,10 +8,13 @@ use serde::Serialize;
 /// How one fit compares with the reference fit on the same input and parameters.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Agreement {
+    /// Every point has the reference's label.
     pub labels_match: bool,
     /// Points whose label differs from the reference's.
     pub labels_differing: usize,
+    /// The same number of assignment passes.
     pub iterations_match: bool,
+    /// Both converged, or neither.
     pub converged_match: bool,
     /// Largest absolute difference of a center coordinate (0 when bit-identical).
     pub max_center_diff: f64,
@@ -27,6 +30,7 @@ pub fn labels_differing(labels: &[u32], reference: &[u32]) -> usize {
 }
 
 impl Agreement {
+    /// How `fit` compares with `reference`.
     pub fn of(fit: &Fit, reference: &Fit) -> Self {
         let labels_differing = labels_differing(&fit.labels, &reference.labels);
         let max_center_diff = if fit.centers.len() == reference.centers.len() {
@@ -56,7 +60,6 @@ impl Agreement {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::Map;
 
     fn fit(labels: Vec<u32>, centers: Vec<f64>, iterations: usize) -> Fit {
         Fit {
@@ -70,7 +73,7 @@ mod tests {
             assign_seconds: 0.0,
             update_seconds: 0.0,
             pass_seconds: Vec::new(),
-            details: Map::new(),
+            details: ladder_core::Details::none(),
         }
     }
 

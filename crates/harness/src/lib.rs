@@ -1,19 +1,33 @@
 //! The harness: everything that runs the ladder's stages for people.
 //!
 //! - [`stages`]: the registry of every rung; the CLI, the benchmarks and the reports
-//!   find stages here and nowhere else, so a new rung is one line in [`stages::all`].
+//!   find stages here and nowhere else, so a new rung is one line in it.
 //! - [`check`]: does a stage do the same work as the reference (labels, iterations)?
-//! - [`run`]: a fit with wall-clock timing (warm-up, repeats, min and median), and its
-//!   JSON record and one-paragraph summary.
-//!
+//! - [`run`]: fits with wall-clock timing (warm-up, repeats); [`record`]: their JSON
+//!   record and one-paragraph summary; [`stats`]: the medians and percentiles.
 //! - [`workloads`]: the seed workload and the scaling grid, defined once.
-//!
-//! The `ladder` binary (`src/bin/ladder.rs`) only parses arguments and calls these.
+//! - [`ladder`]: the seed ladder measured into a [`report::Report`], which
+//!   [`report`]'s exporters render (markdown, JSON, charts, HTML); [`profile`]: the
+//!   flamegraphs.
+//! - [`grid`] and [`overhead`]: the `parallel` stage on the scaling grid, and the
+//!   distributed engine's cost beside it; [`loopback`]: clusters of processes on this
+//!   machine; [`table`]: markdown tables.
+//! - [`cli`]: the `ladder` command line. The binary (`src/bin/ladder.rs`) only parses
+//!   arguments and calls these.
+
+#![warn(missing_docs)]
 
 pub mod check;
 pub mod cli;
+pub mod grid;
+pub mod ladder;
+pub mod loopback;
+pub mod overhead;
 pub mod profile;
+pub mod record;
 pub mod report;
 pub mod run;
 pub mod stages;
+pub mod stats;
+pub mod table;
 pub mod workloads;

@@ -1,22 +1,24 @@
 //! Flamegraphs: a stage fitted over and over under pprof's sampling profiler, in a pass
-//! of its own so that profiling never touches the timed samples.
+//! of its own so that profiling never touches the timed samples; and the same profiler
+//! behind criterion's `--profile-time` seam.
 
-use std::fs::File;
 use std::hint::black_box;
-use std::io::BufWriter;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use ladder_core::{FitParams, Points, Stage};
 
+use crate::report::{Artifact, write_artifact};
+
 /// Sampling frequency in Hz (a prime, so it does not beat with periodic work).
 pub const FREQUENCY: i32 = 997;
 
-/// A running profile of this process; [`Profile::write_flamegraph`] ends it.
+/// A running profile of this process; [`Profile::flamegraph`] ends it.
 pub struct Profile(pprof::ProfilerGuard<'static>);
 
 impl Profile {
+    /// Starts sampling.
     pub fn start() -> Result<Self> {
         let guard = pprof::ProfilerGuardBuilder::default()
             .frequency(FREQUENCY)
@@ -26,30 +28,27 @@ impl Profile {
         Ok(Self(guard))
     }
 
-    /// Writes what was sampled as a flamegraph SVG titled `title`.
-    pub fn write_flamegraph(self, path: &Path, title: &str) -> Result<()> {
+    /// What was sampled, as a flamegraph SVG titled `title`.
+    pub fn flamegraph(self, title: &str) -> Result<Vec<u8>> {
         let report = self.0.report().build().context("building the profile")?;
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)?;
-        }
-        let file = File::create(path).with_context(|| path.display().to_string())?;
         let mut options = pprof::flamegraph::Options::default();
         options.title = title.to_string();
+        let mut svg = Vec::new();
         report
-            .flamegraph_with_options(BufWriter::new(file), &mut options)
-            .with_context(|| format!("writing {}", path.display()))
+            .flamegraph_with_options(&mut svg, &mut options)
+            .context("drawing the flamegraph")?;
+        Ok(svg)
     }
 }
 
-/// Profiles `stage` fitting `points` for at least `duration` (and at least one fit) and
-/// writes its flamegraph to `path`. Returns the number of fits profiled.
+/// Profiles `stage` fitting `points` for at least `duration` (and at least one fit);
+/// returns the flamegraph SVG and the number of fits profiled.
 pub fn flamegraph(
     stage: &dyn Stage,
     points: Points<'_>,
     params: &FitParams,
     duration: Duration,
-    path: &Path,
-) -> Result<usize> {
+) -> Result<(Vec<u8>, usize)> {
     let profile = Profile::start()?;
     let start = Instant::now();
     let mut fits = 0;
@@ -64,6 +63,33 @@ pub fn flamegraph(
         points.d(),
         params.k
     );
-    profile.write_flamegraph(path, &title)?;
-    Ok(fits)
+    Ok((profile.flamegraph(&title)?, fits))
+}
+
+/// criterion's `--profile-time` hook: pprof around the profiled iterations, a
+/// `flamegraph.svg` in each benchmark's directory.
+#[derive(Default)]
+pub struct CriterionPprof(Option<Profile>);
+
+impl criterion::profiler::Profiler for CriterionPprof {
+    fn start_profiling(&mut self, _id: &str, _dir: &Path) {
+        self.0 = Profile::start().ok();
+    }
+
+    fn stop_profiling(&mut self, id: &str, dir: &Path) {
+        let Some(profile) = self.0.take() else {
+            return;
+        };
+        let written = profile.flamegraph(id).and_then(|svg| {
+            let artifact = Artifact {
+                name: "flamegraph.svg".into(),
+                bytes: svg,
+            };
+            write_artifact(dir, &artifact)
+        });
+        match written {
+            Ok(path) => eprintln!("flamegraph: {}", path.display()),
+            Err(e) => eprintln!("flamegraph of {id} failed: {e:#}"),
+        }
+    }
 }

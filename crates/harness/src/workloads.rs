@@ -3,17 +3,26 @@
 use ladder_blobs::{BlobSpec, Generator, make_blobs};
 use ladder_core::{FitParams, Matrix};
 
+use crate::report::WorkloadInfo;
+
 /// One benchmark workload: `make_blobs(n, centers=k, n_features=d, cluster_std=std,
 /// random_state=0)` with the numpy generator, fitted with `k` clusters from the last `k`
 /// points.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Workload {
+    /// A short name, e.g. `1M×2 k=10`.
     pub name: &'static str,
+    /// What it stands for, e.g. "the seed run".
+    pub about: &'static str,
+    /// Points.
     pub n: usize,
+    /// Features per point.
     pub d: usize,
+    /// Clusters fitted.
     pub k: usize,
     /// Blobs generated (the seed uses 4 blobs and fits 10 clusters).
     pub blobs: usize,
+    /// The blobs' standard deviation.
     pub std: f64,
     /// `None`: run to convergence; `Some(m)`: exactly `m` passes, converged or not.
     pub iterations: Option<usize>,
@@ -23,6 +32,7 @@ impl Workload {
     /// The seed documents' run: 5000 × 2, 4 blobs with std 0.6, k = 10, to convergence.
     pub const SEED: Workload = Workload {
         name: "seed",
+        about: "the seed run",
         n: 5000,
         d: 2,
         k: 10,
@@ -42,6 +52,7 @@ impl Workload {
         .into_iter()
         .map(|(name, n, d, k)| Workload {
             name,
+            about: "the scaling grid",
             n,
             d,
             k,
@@ -68,6 +79,25 @@ impl Workload {
         match self.iterations {
             Some(m) => params.max_iter(m).run_all_iterations(),
             None => params,
+        }
+    }
+
+    /// The workload as a report names it.
+    pub fn info(&self) -> WorkloadInfo {
+        let passes = match self.iterations {
+            None => "run to convergence".to_string(),
+            Some(m) => format!("exactly {m} passes"),
+        };
+        WorkloadInfo {
+            description: format!(
+                "{}: make_blobs(n_samples={}, centers={}, n_features={}, cluster_std={:.2}, random_state=0), \
+                 numpy generator; k = {}, {passes}",
+                self.about, self.n, self.blobs, self.d, self.std, self.k
+            ),
+            n: self.n,
+            d: self.d,
+            k: self.k,
+            init: self.params().init_name().into(),
         }
     }
 

@@ -1,33 +1,19 @@
 //! The `ladder` binary as users and scripts call it.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
+use ladder_test_support::{Ladder, read_json, seed_reference, stderr};
 use serde_json::Value;
 
+const LADDER: Ladder = Ladder::at(env!("CARGO_BIN_EXE_ladder"));
+
 fn ladder(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ladder"))
-        .args(args)
-        .output()
-        .expect("the ladder binary runs")
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
+    LADDER.run(args)
 }
 
 fn ok(args: &[&str]) -> String {
-    let out = ladder(args);
-    assert!(
-        out.status.success(),
-        "ladder {args:?} failed: {}",
-        stderr(&out)
-    );
-    stdout(&out)
+    LADDER.ok(args)
 }
 
 fn path(dir: &Path, name: &str) -> String {
@@ -51,11 +37,7 @@ fn seed_points(dir: &Path) -> String {
 }
 
 fn reference_labels() -> Value {
-    let p = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../tests/data/seed_run.json"
-    );
-    serde_json::from_str::<Value>(&std::fs::read_to_string(p).unwrap()).unwrap()["labels"].clone()
+    seed_reference()["labels"].clone()
 }
 
 #[test]
@@ -69,7 +51,7 @@ fn blobs_then_fit_reproduces_the_seed_run() {
     assert!(out.contains("54 iterations, converged"), "{out}");
     assert!(out.contains("2 timed fits"), "{out}");
 
-    let r: Value = serde_json::from_str(&std::fs::read_to_string(&result).unwrap()).unwrap();
+    let r = read_json(Path::new(&result));
     assert_eq!(r["stage"], "naive");
     assert_eq!(r["iterations"], 54);
     assert_eq!(r["converged"], true);
@@ -110,7 +92,7 @@ fn csv_input_and_output_give_the_same_fit() {
     ]);
     let result = path(dir.path(), "r.json");
     ok(&["fit", "--input", &csv, "--k", "10", "--out", &result]);
-    let r: Value = serde_json::from_str(&std::fs::read_to_string(&result).unwrap()).unwrap();
+    let r = read_json(Path::new(&result));
     assert_eq!(r["labels"], reference_labels());
 }
 
@@ -130,7 +112,7 @@ fn given_initial_centers_set_k_and_are_checked() {
         "--out",
         &result,
     ]);
-    let r: Value = serde_json::from_str(&std::fs::read_to_string(&result).unwrap()).unwrap();
+    let r = read_json(Path::new(&result));
     assert_eq!(r["k"], 3);
     assert_eq!(r["init"], "given");
     assert_eq!(r["initial_centers"][2], serde_json::json!([5.0, 5.0]));
@@ -179,7 +161,7 @@ fn stages_report_their_details() {
             &result,
         ]);
         assert!(out.contains(method), "d = {d}: {out}");
-        let r: Value = serde_json::from_str(&std::fs::read_to_string(&result).unwrap()).unwrap();
+        let r = read_json(Path::new(&result));
         assert!(
             r["details"]["method"].as_str().unwrap().contains(method),
             "{r}"
@@ -198,7 +180,7 @@ fn stages_report_their_details() {
         "--out",
         &result,
     ]);
-    let r: Value = serde_json::from_str(&std::fs::read_to_string(&result).unwrap()).unwrap();
+    let r = read_json(Path::new(&result));
     assert_eq!(r["labels"], reference_labels());
     let peak = r["details"]["peak_temp_bytes"].as_u64().unwrap();
     // A block's squared differences and distances (rows × 10 each, f64) and labels: at

@@ -1,7 +1,6 @@
 //! The distributed stage: worker threads, processes on loopback, a file larger than the
 //! process may hold, and peers that never come or die. Every run is bounded in time.
 
-use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -9,11 +8,14 @@ use std::time::{Duration, Instant};
 use ladder_blobs::io::write_points_npy;
 use ladder_blobs::{BlobSpec, Generator, make_blobs};
 use ladder_core::{Fit, FitParams, Init, Matrix, Points, Stage};
-use ladder_distributed::{Cluster, Distributed};
-use serde_json::Value;
+use ladder_distributed::{Cluster, Distributed, DistributedFacts};
+use ladder_harness::loopback::{cpu_shares, free_hosts, write_hostfile};
+use ladder_test_support::{Ladder, bits, labels_of, read_json};
 
-const LADDER: &str = env!("CARGO_BIN_EXE_ladder");
+const LADDER: Ladder = Ladder::at(env!("CARGO_BIN_EXE_ladder"));
 
+/// Blob data of seed 3; `Generator::Fast` for data too large for the numpy generator's
+/// pace.
 fn blobs(n: usize, centers: usize, d: usize, generator: Generator) -> Matrix {
     let spec = BlobSpec::new(n, centers).features(d).seed(3);
     make_blobs(&spec, generator).unwrap().points
@@ -21,10 +23,6 @@ fn blobs(n: usize, centers: usize, d: usize, generator: Generator) -> Matrix {
 
 fn naive(points: Points<'_>, params: &FitParams) -> Fit {
     ladder_naive::Naive.fit(points, params).unwrap()
-}
-
-fn bits(v: &[f64]) -> Vec<u64> {
-    v.iter().map(|x| x.to_bits()).collect()
 }
 
 #[test]
@@ -57,7 +55,8 @@ fn one_two_and_four_workers_agree_with_naive_and_each_other() {
                 "centers differ across workers"
             );
         }
-        assert_eq!(fits[2].details["workers_per_process"], 4);
+        let facts = fits[2].details.get::<DistributedFacts>().unwrap();
+        assert_eq!(facts.workers_per_process, 4);
     }
 }
 
@@ -99,30 +98,15 @@ fn repeated_fits_in_one_cluster_are_each_the_single_fit() {
     }
 }
 
-/// Two free ports on loopback.
-fn free_ports() -> [u16; 2] {
-    let a = TcpListener::bind("127.0.0.1:0").unwrap();
-    let b = TcpListener::bind("127.0.0.1:0").unwrap();
-    [
-        a.local_addr().unwrap().port(),
-        b.local_addr().unwrap().port(),
-    ]
-}
-
-fn hostfile(dir: &Path, ports: &[u16]) -> String {
+/// A hostfile of two free ports on loopback, in `dir`.
+fn hostfile(dir: &Path) -> String {
     let path = dir.join("hosts.txt");
-    let text: String = ports.iter().map(|p| format!("127.0.0.1:{p}\n")).collect();
-    std::fs::write(&path, text).unwrap();
+    write_hostfile(&path, &free_hosts(2).unwrap()).unwrap();
     path.to_str().unwrap().to_string()
 }
 
 fn spawn(args: &[&str]) -> std::process::Child {
-    Command::new(LADDER)
-        .args(args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
+    LADDER.spawn(args)
 }
 
 fn finish_within(child: std::process::Child, limit: Duration) -> (Output, Duration) {
@@ -139,7 +123,7 @@ fn two_processes_on_loopback_give_naives_labels() {
     let m = blobs(6000, 4, 2, Generator::Numpy);
     let input = dir.path().join("p.npy");
     write_points_npy(&input, &m).unwrap();
-    let hosts = hostfile(dir.path(), &free_ports());
+    let hosts = hostfile(dir.path());
     let result = dir.path().join("r.json");
     let (input, result_s) = (input.to_str().unwrap(), result.to_str().unwrap());
     let common = [
@@ -167,13 +151,20 @@ fn two_processes_on_loopback_give_naives_labels() {
         result_s,
     ]);
     // Bound as the launcher binds them, where there are two CPUs to bind to.
-    let cpus: Vec<String> = ladder_distributed::allowed_cpus()
+    let shares = cpu_shares(&ladder_distributed::allowed_cpus(), 2, 1);
+    let lists: Vec<String> = shares
         .iter()
-        .map(|c| c.to_string())
+        .flatten()
+        .map(|cpus| {
+            cpus.iter()
+                .map(usize::to_string)
+                .collect::<Vec<_>>()
+                .join(",")
+        })
         .collect();
-    if cpus.len() >= 2 {
-        p0.extend(["--cpus", &cpus[0]]);
-        p1.extend(["--cpus", &cpus[1]]);
+    if let [zero, one] = &lists[..] {
+        p0.extend(["--cpus", zero]);
+        p1.extend(["--cpus", one]);
     }
     let one = spawn(&p1);
     let zero = spawn(&p0);
@@ -189,15 +180,9 @@ fn two_processes_on_loopback_give_naives_labels() {
         "{}",
         String::from_utf8_lossy(&out1.stderr)
     );
-    let r: Value = serde_json::from_str(&std::fs::read_to_string(&result).unwrap()).unwrap();
+    let r = read_json(&result);
     let reference = naive(m.view(), &FitParams::new(9));
-    let labels: Vec<u32> = r["labels"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| l.as_u64().unwrap() as u32)
-        .collect();
-    assert_eq!(labels, reference.labels);
+    assert_eq!(labels_of(&r["labels"]), reference.labels);
     assert_eq!(r["iterations"], reference.iterations);
     assert_eq!(r["details"]["processes"], 2);
 }
@@ -220,7 +205,7 @@ fn a_file_larger_than_the_memory_limit_is_fitted_out_of_core() {
             .args([
                 "-c",
                 &script,
-                LADDER,
+                LADDER.path(),
                 input.to_str().unwrap(),
                 result.to_str().unwrap(),
             ])
@@ -239,15 +224,9 @@ fn a_file_larger_than_the_memory_limit_is_fitted_out_of_core() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let r: Value = serde_json::from_str(&std::fs::read_to_string(&result).unwrap()).unwrap();
+    let r = read_json(&result);
     let reference = naive(m.view(), &FitParams::new(4).max_iter(3));
-    let labels: Vec<u32> = r["labels"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| l.as_u64().unwrap() as u32)
-        .collect();
-    assert_eq!(labels, reference.labels);
+    assert_eq!(labels_of(&r["labels"]), reference.labels);
     assert_eq!(r["iterations"], reference.iterations);
     assert!(r["details"]["source"].as_str().unwrap().starts_with("file"));
 }
@@ -262,7 +241,7 @@ fn small_input(dir: &Path) -> String {
 fn a_peer_that_never_arrives_ends_the_fit_with_an_error() {
     let dir = tempfile::tempdir().unwrap();
     let input = small_input(dir.path());
-    let hosts = hostfile(dir.path(), &free_ports());
+    let hosts = hostfile(dir.path());
     let zero = spawn(&[
         "fit",
         "--stage",
@@ -289,7 +268,7 @@ fn a_peer_that_never_arrives_ends_the_fit_with_an_error() {
 fn a_peer_killed_mid_run_ends_the_fit_with_an_error() {
     let dir = tempfile::tempdir().unwrap();
     let input = small_input(dir.path());
-    let hosts = hostfile(dir.path(), &free_ports());
+    let hosts = hostfile(dir.path());
     // Endless passes (no early stop), so the fit is running when the peer dies.
     let common = [
         "fit",
@@ -330,7 +309,7 @@ fn a_peer_killed_mid_run_ends_the_fit_with_an_error() {
 fn mismatched_processes_refuse_instead_of_computing_garbage() {
     let dir = tempfile::tempdir().unwrap();
     let input = small_input(dir.path());
-    let hosts = hostfile(dir.path(), &free_ports());
+    let hosts = hostfile(dir.path());
     let one = spawn(&[
         "fit",
         "--stage",
@@ -383,7 +362,10 @@ fn the_local_cluster_launcher_runs_and_collects_the_result() {
         env!("CARGO_MANIFEST_DIR"),
         "/../../scripts/local_cluster.sh"
     );
-    let port = free_ports()[0];
+    let port = free_hosts(1).unwrap()[0]
+        .rsplit_once(':')
+        .map(|(_, port)| port.to_string())
+        .unwrap();
     let child = Command::new("bash")
         .args([
             script,
@@ -403,8 +385,8 @@ fn the_local_cluster_launcher_runs_and_collects_the_result() {
             "--out",
             result.to_str().unwrap(),
         ])
-        .env("LADDER", LADDER)
-        .env("PORT", port.to_string())
+        .env("LADDER", LADDER.path())
+        .env("PORT", port)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -415,14 +397,8 @@ fn the_local_cluster_launcher_runs_and_collects_the_result() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let r: Value = serde_json::from_str(&std::fs::read_to_string(&result).unwrap()).unwrap();
+    let r = read_json(&result);
     let reference = naive(m.view(), &FitParams::new(5));
-    let labels: Vec<u32> = r["labels"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| l.as_u64().unwrap() as u32)
-        .collect();
-    assert_eq!(labels, reference.labels);
+    assert_eq!(labels_of(&r["labels"]), reference.labels);
     assert_eq!(r["details"]["processes"], 3);
 }

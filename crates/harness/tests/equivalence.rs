@@ -3,10 +3,12 @@
 //! awkward: exact ties, duplicates, empty clusters. A stage added to the registry is
 //! checked here without editing this file.
 
-use ladder_blobs::{BlobSpec, Generator, make_blobs};
+use ladder_blobs::BlobSpec;
 use ladder_core::{FitParams, Init, Points, Stage};
 use ladder_harness::check::Agreement;
 use ladder_harness::stages;
+use ladder_parallel::ParallelFacts;
+use ladder_test_support::{bits, blobs_with};
 
 /// Centers may differ by summation order only: a few ulps of the data's scale.
 const CENTER_TOLERANCE: f64 = 1e-9;
@@ -21,24 +23,22 @@ fn assert_all_stages_agree(data: &[f64], d: usize, params: &FitParams, what: &st
     for stage in stages::all()[1..].iter().chain(extra) {
         let fit = stage.fit(points, params).unwrap();
         let a = Agreement::of(&fit, &reference);
-        let method = fit.details.get("method").map(|m| m.to_string());
         assert!(
             a.same_work() && a.max_center_diff <= CENTER_TOLERANCE,
-            "{} ({method:?}) differs from naive on {what} ({params:?}): {a:?}",
-            stage.name()
+            "{} ({:?}) differs from naive on {what} ({params:?}): {a:?}",
+            stage.name(),
+            fit.details
         );
     }
 }
 
+/// Blobs of spread 1.5: `k` of them (between 2 and 8) for a fit with `k` clusters.
 fn blobs(n: usize, k: usize, d: usize, seed: u64) -> Vec<f64> {
     let spec = BlobSpec::new(n, k.clamp(2, 8))
         .features(d)
         .std(1.5)
         .seed(seed);
-    make_blobs(&spec, Generator::Numpy)
-        .unwrap()
-        .points
-        .into_vec()
+    blobs_with(&spec).into_vec()
 }
 
 /// d fixed; k ∈ {1, 2, 10, 64}; n ∈ {k, 1000, 20000}; two seeds; all four inits. The
@@ -104,11 +104,7 @@ fn beyond_the_tree_dimensions() {
 
 #[test]
 fn the_seed_run() {
-    let spec = BlobSpec::new(5000, 4).std(0.6);
-    let data = make_blobs(&spec, Generator::Numpy)
-        .unwrap()
-        .points
-        .into_vec();
+    let data = blobs_with(&BlobSpec::new(5000, 4).std(0.6)).into_vec();
     let points = Points::new(&data, 2).unwrap();
     for stage in stages::all() {
         let fit = stage.fit(points, &FitParams::new(10)).unwrap();
@@ -190,13 +186,13 @@ fn parallel_is_identical_for_any_thread_count() {
             })
             .collect();
         assert_eq!(
-            fits[1].details["threads"], 2,
+            fits[1].details.get::<ParallelFacts>().map(|f| f.threads),
+            Some(2),
             "n={n} k={k} d={d} ran single-threaded"
         );
         for f in &fits[1..] {
             assert_eq!(f.labels, fits[0].labels);
             assert_eq!(f.iterations, fits[0].iterations);
-            let bits = |c: &[f64]| c.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
             assert_eq!(
                 bits(&f.centers),
                 bits(&fits[0].centers),
@@ -226,10 +222,7 @@ fn random_shapes_on_rounded_data() {
             .features(d)
             .std(0.3 + draw(30) as f64 / 10.0)
             .seed(case);
-        let mut data = make_blobs(&spec, Generator::Numpy)
-            .unwrap()
-            .points
-            .into_vec();
+        let mut data = blobs_with(&spec).into_vec();
         let scale = if case % 2 == 0 { 10.0 } else { 1.0 };
         for x in &mut data {
             *x = (*x * scale).round() / scale;

@@ -9,6 +9,8 @@
 use std::path::Path;
 use std::process::Command;
 
+use ladder_test_support::Ladder;
+
 const SCRIPT: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../../scripts/check_against_python.py"
@@ -41,7 +43,7 @@ fn run(program: &str, args: &[&str]) {
 }
 
 fn ladder(args: &[&str]) {
-    run(env!("CARGO_BIN_EXE_ladder"), args);
+    Ladder::at(env!("CARGO_BIN_EXE_ladder")).ok(args);
 }
 
 fn check(args: &[&str]) {

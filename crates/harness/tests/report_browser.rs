@@ -9,10 +9,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use ladder_harness::report::{self, Machine, Measurement, Report, RowKind, Timing, WorkloadInfo};
-use ladder_harness::run::{outcome, timed_fit};
+use ladder_harness::ladder::{self, Settings, WallClock};
+use ladder_harness::report::{self, Report};
+use ladder_harness::stages;
 use ladder_harness::workloads::Workload;
-use ladder_harness::{profile, stages};
 
 fn chromium() -> Option<PathBuf> {
     let candidates = [
@@ -40,55 +40,28 @@ fn chromium() -> Option<PathBuf> {
     found
 }
 
-/// A real, quick report of every stage in `dir`.
+/// A real, quick report of every stage in `dir`: wall-clock fits, real flamegraphs.
 fn measure_report(dir: &Path) -> Report {
     let w = Workload::SEED;
-    let matrix = w.points();
-    let (points, params) = (matrix.view(), w.params());
-    let measurements = stages::all()
-        .iter()
-        .map(|stage| {
-            let timed = timed_fit(*stage, points, &params, 5)
-                .unwrap()
-                .timing
-                .unwrap();
-            let o = outcome(*stage, points, &params, 3).unwrap();
-            let file = format!("flamegraphs/{}.svg", stage.name());
-            profile::flamegraph(
-                *stage,
-                points,
-                &params,
-                Duration::from_millis(100),
-                &dir.join(&file),
-            )
-            .unwrap();
-            Measurement {
-                name: stage.name().into(),
-                summary: stage.summary().into(),
-                kind: RowKind::Rung,
-                timing: Timing {
-                    median_seconds: timed.median_seconds,
-                    ci_low_seconds: timed.min_seconds,
-                    ci_high_seconds: timed.max_seconds,
-                    samples: timed.repeat,
-                    source: "wall clock: 5 fits, min–max".into(),
-                },
-                iterations: Some(o.iterations),
-                labels: o.labels,
-                split: Some((o.assign_seconds, o.update_seconds)),
-                flamegraph: Some(file),
-                details: o.details,
-            }
-        })
-        .collect();
-    let workload = WorkloadInfo {
-        description: "the seed run".into(),
-        n: w.n,
-        d: w.d,
-        k: w.k,
-        init: "last-k".into(),
+    let settings = Settings {
+        outcome_fits: 3,
+        profile_time: Duration::from_millis(100),
+        mode: "test".into(),
+        criterion_report: None,
     };
-    Report::new(Machine::detect(), workload, "test", measurements, None).unwrap()
+    let mut clock = WallClock { repeat: 5 };
+    let points = w.points();
+    ladder::measure(
+        &w,
+        &points,
+        stages::all(),
+        Vec::new(),
+        &mut clock,
+        dir,
+        &settings,
+    )
+    .unwrap()
+    .expect("the wall clock always measures")
 }
 
 #[test]

@@ -32,8 +32,21 @@
 //! **Where it wins.** Nowhere on speed. It is the reference: every other rung is tested
 //! to return its labels and iteration count, and it reproduces the seed run (54
 //! iterations, 5000 labels, the final centers bit for bit).
+//!
+//! ```
+//! use ladder_core::{FitParams, Points, Stage};
+//!
+//! // Two groups on a line; the last two points start the two centers.
+//! let data = [0.0, 0.5, 1.0, 9.0, 10.0];
+//! let fit = ladder_naive::Naive.fit(Points::new(&data, 1)?, &FitParams::new(2))?;
+//! assert_eq!(fit.labels, [0, 0, 0, 1, 1]);
+//! assert_eq!(fit.centers, [0.5, 9.5]);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
-use ladder_core::{Fit, FitError, FitParams, Points, Stage, Steps, fit_with};
+#![warn(missing_docs)]
+
+use ladder_core::{Checked, Fit, Stage, StageError, Steps, lloyd};
 
 /// The `naive` stage.
 #[derive(Debug, Default, Clone, Copy)]
@@ -48,13 +61,12 @@ impl Stage for Naive {
         "the seed's pure-Python code translated line by line: Vec<Vec<f64>>, fresh allocations; the reference"
     }
 
-    fn fit(&self, points: Points<'_>, params: &FitParams) -> Result<Fit, FitError> {
-        fit_with(points, params, |points, _| {
-            // `points.tolist()`: a list of lists, made once.
-            Ok(NaiveSteps {
-                points: points.rows().map(<[f64]>::to_vec).collect(),
-            })
-        })
+    fn fit_checked(&self, checked: &Checked<'_>) -> Result<Fit, StageError> {
+        // `points.tolist()`: a list of lists, made once.
+        let mut steps = NaiveSteps {
+            points: checked.points().rows().map(<[f64]>::to_vec).collect(),
+        };
+        Ok(lloyd(checked, &mut steps))
     }
 }
 

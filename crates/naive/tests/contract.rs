@@ -1,8 +1,7 @@
 //! The contract of a fit (see `ladder_core`), checked on the reference stage: ties,
 //! duplicates, empty clusters, k = 1, k = n, a `max_iter` cut, and each init.
 
-use ladder_blobs::{BlobSpec, Generator, make_blobs};
-use ladder_core::{Fit, FitError, FitParams, Init, Points, Stage, nearest, sq_dist};
+use ladder_core::{Fit, FitError, FitParams, Init, Points, Stage, StageError, nearest, sq_dist};
 use ladder_naive::Naive;
 
 fn fit(data: &[f64], d: usize, params: &FitParams) -> Fit {
@@ -10,11 +9,7 @@ fn fit(data: &[f64], d: usize, params: &FitParams) -> Fit {
 }
 
 fn blobs(n: usize, centers: usize, d: usize, seed: u64) -> Vec<f64> {
-    let spec = BlobSpec::new(n, centers).features(d).seed(seed);
-    make_blobs(&spec, Generator::Numpy)
-        .unwrap()
-        .points
-        .into_vec()
+    ladder_test_support::blobs(n, centers, d, seed).into_vec()
 }
 
 /// Checks what holds for every fit: labels are the nearest of the centers they were
@@ -24,7 +19,7 @@ fn blobs(n: usize, centers: usize, d: usize, seed: u64) -> Vec<f64> {
 fn assert_consistent(data: &[f64], d: usize, params: &FitParams, f: &Fit) {
     let points = Points::new(data, d).unwrap();
     let before = if f.iterations == 1 {
-        ladder_core::init::initial_centers(points, params)
+        params.check(points).unwrap().initial_centers().to_vec()
     } else {
         fit(data, d, &params.clone().max_iter(f.iterations - 1)).centers
     };
@@ -190,14 +185,21 @@ fn every_init_is_deterministic_and_consistent() {
 fn invalid_input_is_an_error_not_a_panic() {
     let data = [0.0, 1.0, f64::NAN, 2.0];
     let p = Points::new(&data, 2).unwrap();
+    let input_error = |result: Result<Fit, StageError>| match result {
+        Err(StageError::Input(e)) => e,
+        other => panic!("not an input error: {other:?}"),
+    };
     assert!(matches!(
-        Naive.fit(p, &FitParams::new(1)),
-        Err(FitError::NonFinite { row: 1, col: 0, .. })
+        input_error(Naive.fit(p, &FitParams::new(1))),
+        FitError::NonFinite { row: 1, col: 0, .. }
     ));
     let p = Points::new(&data[..2], 2).unwrap();
     assert_eq!(
-        Naive.fit(p, &FitParams::new(2)),
-        Err(FitError::KTooLarge { k: 2, n: 1 })
+        input_error(Naive.fit(p, &FitParams::new(2))),
+        FitError::KTooLarge { k: 2, n: 1 }
     );
-    assert_eq!(Naive.fit(p, &FitParams::new(0)), Err(FitError::KZero));
+    assert_eq!(
+        input_error(Naive.fit(p, &FitParams::new(0))),
+        FitError::KZero
+    );
 }

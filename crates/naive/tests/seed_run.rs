@@ -5,19 +5,11 @@
 use ladder_blobs::{BlobSpec, Generator, make_blobs};
 use ladder_core::{FitParams, Stage};
 use ladder_naive::Naive;
-use serde_json::Value;
-
-fn reference() -> Value {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../tests/data/seed_run.json"
-    );
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
+use ladder_test_support::{bits, labels_of, seed_reference};
 
 #[test]
 fn naive_reproduces_the_seed_run_bit_for_bit() {
-    let reference = reference();
+    let reference = seed_reference();
     let blobs = make_blobs(&BlobSpec::new(5000, 4).std(0.60), Generator::Numpy).unwrap();
     let fit = Naive.fit(blobs.points.view(), &FitParams::new(10)).unwrap();
 
@@ -25,12 +17,7 @@ fn naive_reproduces_the_seed_run_bit_for_bit() {
     assert_eq!(reference["iterations_counting_final_check"], 54);
     assert!(fit.converged);
 
-    let labels: Vec<u32> = reference["labels"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| l.as_u64().unwrap() as u32)
-        .collect();
+    let labels = labels_of(&reference["labels"]);
     assert_eq!(labels.len(), 5000);
     assert_eq!(fit.labels, labels);
 
@@ -43,8 +30,7 @@ fn naive_reproduces_the_seed_run_bit_for_bit() {
         .flat_map(|c| c.as_array().unwrap().iter())
         .map(|x| x.as_str().unwrap().parse::<f64>().unwrap().to_bits())
         .collect();
-    let got: Vec<u64> = fit.centers.iter().map(|x| x.to_bits()).collect();
-    assert_eq!(got, centers);
+    assert_eq!(bits(&fit.centers), centers);
 
     let inertia: f64 = reference["inertia_repr"].as_str().unwrap().parse().unwrap();
     assert_eq!(fit.inertia.to_bits(), inertia.to_bits());

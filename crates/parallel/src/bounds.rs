@@ -13,9 +13,9 @@
 //!   the point keeps its label and no distance is computed.
 //! - The bounds are kept lazily, as offsets from per-cluster running sums of the moves,
 //!   so the test over all points is one load of each bound, one table lookup and one
-//!   compare per point, 8 points at a time ([`kernel::sweep`]), with no stores.
+//!   compare per point, 8 points at a time (`kernel::sweep`), with no stores.
 //! - The points that fail the test are packed into groups of 8 and scanned against every
-//!   center with the exact formula ([`kernel::top2`]), which also gives fresh bounds.
+//!   center with the exact formula (`kernel::top2_rows`), which also gives fresh bounds.
 //!   Their labels are therefore exactly the contract's; the test only ever skips points
 //!   whose nearest center is nearer than every other by a margin that covers the
 //!   rounding of the bounds and of the contract's own distances.
@@ -27,10 +27,14 @@
 //! so the centers differ from `naive`'s by rounding (as the blocked sums of the threaded
 //! path do); the labels and iterations are tested to be the same.
 
-use ladder_core::{Points, Steps, sq_dist};
-use serde_json::{Map, Value};
+use std::fmt;
 
-use crate::{BoundsGroup, Kernel, LANES, Top2, accumulate};
+use ladder_core::{Details, Points, Steps, divide_sums, sq_dist};
+use serde::{Serialize, Serializer};
+
+use crate::isa::Kernel;
+use crate::kernel::{BoundsGroup, Top2};
+use crate::{LANES, Method, Simd, accumulate};
 
 /// Points scanned at a time: the scan's output stays small (and in cache).
 const SCAN_CHUNK: usize = 1024;
@@ -250,34 +254,53 @@ impl Steps for BoundsSteps<'_> {
         }
         // A cluster nobody left or joined gets the same center, bit for bit; an empty one
         // keeps its center and forgets any rounding left in its sum.
-        let clusters = centers
-            .chunks_exact_mut(d)
-            .zip(self.sums.chunks_exact_mut(d));
-        for ((center, sum), &count) in clusters.zip(&self.counts) {
+        divide_sums(&self.sums, &self.counts, centers);
+        for (sum, &count) in self.sums.chunks_exact_mut(d).zip(&self.counts) {
             if count == 0 {
                 sum.fill(0.0);
-            } else {
-                for (c, s) in center.iter_mut().zip(sum.iter()) {
-                    *c = s / count as f64;
-                }
             }
         }
     }
 
-    fn details(&self) -> Map<String, Value> {
-        let mut m = Map::new();
-        m.insert("kernel".into(), self.kernel.name().into());
-        m.insert(
-            "method".into(),
-            "Hamerly's bounds on one thread: only points that may change cluster are scanned, exactly".into(),
-        );
+    fn details(&self) -> Details {
         let possible = (self.points.n() * self.passes.max(1)) as f64;
-        m.insert("points_scanned".into(), self.scanned.into());
-        m.insert(
-            "scans_skipped".into(),
-            format!("{:.1} %", 100.0 * (1.0 - self.scanned as f64 / possible)).into(),
-        );
-        m.insert("threads".into(), 1.into());
-        m
+        Details::new(BoundsFacts {
+            kernel: self.kernel.simd(),
+            method: Method::HamerlyBounds,
+            points_scanned: self.scanned,
+            scans_skipped: Share(1.0 - self.scanned as f64 / possible),
+            threads: 1,
+        })
+    }
+}
+
+/// What a `parallel` fit on Hamerly's bounds reports.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BoundsFacts {
+    /// The kernel the CPU ran for the exact scans and the test.
+    pub kernel: Simd,
+    /// Always [`Method::HamerlyBounds`].
+    pub method: Method,
+    /// Points scanned against every center, all passes together.
+    pub points_scanned: u64,
+    /// The share of point scans (`n` per pass) the bounds saved.
+    pub scans_skipped: Share,
+    /// Threads the fit ran on: one.
+    pub threads: usize,
+}
+
+/// A share between 0 and 1, shown as a percentage with one decimal (`91.4 %`).
+#[derive(Debug, Clone, Copy, PartialEq, PartialOrd)]
+pub struct Share(pub f64);
+
+impl fmt::Display for Share {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:.1} %", 100.0 * self.0)
+    }
+}
+
+impl Serialize for Share {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
     }
 }

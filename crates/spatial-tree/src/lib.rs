@@ -34,18 +34,33 @@
 //! **Where it wins.** Large `k` in low dimensions — thousands of centers in 2-D or 3-D,
 //! colour quantisation, geographic data — where a query visits a few dozen centers out
 //! of thousands. It loses at the seed's k = 10 and in high dimensions.
+//!
+//! ```
+//! use ladder_core::{FitParams, Points, Stage};
+//! use ladder_spatial_tree::{SearchMethod, SpatialTree, TreeFacts};
+//!
+//! let data = [0.0, 0.0, 0.5, 0.0, 9.0, 9.0, 10.0, 9.0];
+//! let fit = SpatialTree.fit(Points::new(&data, 2)?, &FitParams::new(2))?;
+//! assert_eq!(fit.labels, [0, 0, 1, 1]);
+//! let facts = fit.details.get::<TreeFacts>().expect("the rung's facts");
+//! assert_eq!(facts.method, SearchMethod::KdTree { dims: 2 });
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
+#![warn(missing_docs)]
+
+use std::fmt;
 use std::num::NonZero;
 
 use kiddo::{ImmutableKdTree, SquaredEuclidean};
 use ladder_core::{
-    Fit, FitError, FitParams, Points, Stage, Steps, assign_nearest, fit_with, nearest, sq_dist,
-    update_means,
+    Checked, Details, Fit, MAX_CONST_DIMS, Points, Stage, StageError, Steps, assign_nearest,
+    divide_sums, lloyd, nearest, sq_dist, update_means, with_dims,
 };
-use serde_json::{Map, Value};
+use serde::{Serialize, Serializer};
 
-/// The largest dimension the tree is compiled for.
-pub const MAX_TREE_DIMS: usize = 16;
+/// The largest dimension the tree is compiled for (kiddo's dimension is a constant).
+pub const MAX_TREE_DIMS: usize = MAX_CONST_DIMS;
 
 /// A relative gap between the two nearest distances beyond which the tree's answer is
 /// certain; rounding differences between distance formulas are below 1e-14 relative.
@@ -64,17 +79,66 @@ impl Stage for SpatialTree {
         "a kiddo KD-tree over the centers for the assignment, a group-by for the update (d <= 16)"
     }
 
-    fn fit(&self, points: Points<'_>, params: &FitParams) -> Result<Fit, FitError> {
-        macro_rules! tree_for_dims {
-            ($($d:literal)*) => {
-                match points.d() {
-                    $($d => fit_with(points, params, |p, _| Ok(TreeSteps::<$d>::new(p))),)*
-                    _ => fit_with(points, params, |p, _| Ok(ScanSteps(p))),
-                }
-            };
-        }
-        tree_for_dims!(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16)
+    fn fit_checked(&self, checked: &Checked<'_>) -> Result<Fit, StageError> {
+        let points = checked.points();
+        Ok(with_dims!(points.d(),
+            D => lloyd(checked, &mut TreeSteps::<D>::new(points)),
+            _ => lloyd(checked, &mut ScanSteps(points)),
+        ))
     }
+}
+
+/// How a `spatial-tree` fit found each point's nearest center.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SearchMethod {
+    /// A kiddo KD-tree over the centers, in `dims` dimensions.
+    KdTree {
+        /// The points' dimension, a constant of the tree's type.
+        dims: usize,
+    },
+    /// An exact scan of every center: `dims` is above [`MAX_TREE_DIMS`].
+    Scan {
+        /// The points' dimension.
+        dims: usize,
+    },
+}
+
+impl fmt::Display for SearchMethod {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SearchMethod::KdTree { dims } => {
+                write!(f, "kd-tree (kiddo ImmutableKdTree<f64, {dims}>)")
+            }
+            SearchMethod::Scan { dims } => write!(
+                f,
+                "exact scan of all centers: d = {dims} is above the {MAX_TREE_DIMS} dimensions the KD-tree is compiled for"
+            ),
+        }
+    }
+}
+
+impl Serialize for SearchMethod {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+/// What a `spatial-tree` fit reports.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TreeFacts {
+    /// The tree, or the scan beyond [`MAX_TREE_DIMS`].
+    pub method: SearchMethod,
+    /// Points whose two nearest centers were too close to trust the tree, settled by an
+    /// exact scan (tree fits only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tie_rechecks: Option<u64>,
+    /// Passes in which kiddo refused to build the tree and the scan stood in.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub tree_builds_failed: u64,
+}
+
+fn is_zero(x: &u64) -> bool {
+    *x == 0
 }
 
 /// The tree rung for points of `D` features.
@@ -147,35 +211,27 @@ impl<const D: usize> Steps for TreeSteps<'_, D> {
             order[next[l as usize]] = i as u32;
             next[l as usize] += 1;
         }
-        // .mean(): each non-empty group's sum in point order over its size.
-        for (j, center) in centers.chunks_exact_mut(D).enumerate() {
+        // .mean(): each group's sum in point order, over its size.
+        let mut sums = vec![0.0; k * D];
+        let mut counts = vec![0u64; k];
+        for (j, (sum, count)) in sums.chunks_exact_mut(D).zip(&mut counts).enumerate() {
             let group = &order[starts[j]..starts[j + 1]];
-            if group.is_empty() {
-                continue;
-            }
-            let mut sum = [0.0; D];
             for &i in group {
                 for (s, x) in sum.iter_mut().zip(&self.points[i as usize]) {
                     *s += x;
                 }
             }
-            for (c, s) in center.iter_mut().zip(sum) {
-                *c = s / group.len() as f64;
-            }
+            *count = group.len() as u64;
         }
+        divide_sums(&sums, &counts, centers);
     }
 
-    fn details(&self) -> Map<String, Value> {
-        let mut m = Map::new();
-        m.insert(
-            "method".into(),
-            format!("kd-tree (kiddo ImmutableKdTree<f64, {D}>)").into(),
-        );
-        m.insert("tie_rechecks".into(), self.tie_rechecks.into());
-        if self.tree_builds_failed > 0 {
-            m.insert("tree_builds_failed".into(), self.tree_builds_failed.into());
-        }
-        m
+    fn details(&self) -> Details {
+        Details::new(TreeFacts {
+            method: SearchMethod::KdTree { dims: D },
+            tie_rechecks: Some(self.tie_rechecks),
+            tree_builds_failed: self.tree_builds_failed,
+        })
     }
 }
 
@@ -191,20 +247,23 @@ impl Steps for ScanSteps<'_> {
         update_means(self.0, labels, centers);
     }
 
-    fn details(&self) -> Map<String, Value> {
-        let mut m = Map::new();
-        let why = format!(
-            "exact scan of all centers: d = {} is above the {MAX_TREE_DIMS} dimensions the KD-tree is compiled for",
-            self.0.d()
-        );
-        m.insert("method".into(), why.into());
-        m
+    fn details(&self) -> Details {
+        Details::new(TreeFacts {
+            method: SearchMethod::Scan { dims: self.0.d() },
+            tie_rechecks: None,
+            tree_builds_failed: 0,
+        })
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ladder_core::FitParams;
+
+    fn facts(fit: &Fit) -> &TreeFacts {
+        fit.details.get::<TreeFacts>().expect("tree facts")
+    }
 
     #[test]
     fn exact_ties_go_to_the_lowest_index() {
@@ -215,7 +274,7 @@ mod tests {
         let fit = SpatialTree.fit(Points::new(&data, 2).unwrap(), &params);
         let fit = fit.unwrap();
         assert_eq!(fit.labels, vec![1, 0, 0, 0, 0]);
-        assert!(fit.details["tie_rechecks"].as_u64().unwrap() >= 1);
+        assert!(facts(&fit).tie_rechecks.unwrap() >= 1);
     }
 
     #[test]
@@ -225,13 +284,15 @@ mod tests {
             let fit = SpatialTree
                 .fit(Points::new(&data, d).unwrap(), &FitParams::new(3))
                 .unwrap();
-            let method = fit.details["method"].as_str().unwrap();
+            let method = facts(&fit).method.to_string();
             assert!(method.contains("exact scan") && method.contains(&format!("d = {d}")));
+            assert_eq!(facts(&fit).method, SearchMethod::Scan { dims: d });
         }
         let data = [0.0; 32];
         let fit = SpatialTree
             .fit(Points::new(&data, 16).unwrap(), &FitParams::new(1))
             .unwrap();
-        assert!(fit.details["method"].as_str().unwrap().contains("kd-tree"));
+        assert!(facts(&fit).method.to_string().contains("kd-tree"));
+        assert_eq!(facts(&fit).method, SearchMethod::KdTree { dims: 16 });
     }
 }

@@ -27,10 +27,9 @@
 //!   [`Vectorized::temp_bytes_limit`], 1 MiB by default, whatever `n`. The fit reports the
 //!   block size and the peak temporary bytes of an iteration in its details.
 //!
-//! The block size matters more than any other choice here. Measured on the 2-vCPU
-//! development machine (`ladder fit --stage vectorized --max-iter 10 --repeat 3`, 100 000
-//! points): with 64 MiB blocks, d = 2, k = 1000 takes 12.0 s and d = 8, k = 100 takes
-//! 2.0 s; with 1 MiB blocks, which stay in cache, 2.1 s and 0.68 s.
+//! The block size matters more than any other choice here: blocks far larger than the
+//! cache make every operation stream its temporaries through memory, and the same fit
+//! takes several times longer (the README has the figures).
 //!
 //! **Exactness.** The per-feature accumulation adds the squared differences in feature
 //! order starting from zero, exactly as the contract (and `naive`) does; ndarray's
@@ -38,15 +37,29 @@
 //! index-add also runs in point order, so the centers are bit-for-bit `naive`'s.
 //!
 //! **Where it wins.** Hardly anywhere, in Rust: `naive` is already compiled, so there is
-//! no interpreter overhead for whole-array operations to remove. On 100 000 2-D points it
-//! edges out `naive` (52 vs 58 ms for 10 iterations at k = 10); at d = 8 it loses (0.68 vs
-//! 0.35 s), because every operation makes a pass over memory that `naive`'s loop does in
-//! registers. It is the rung that shows why "vectorised" is not the same as "fast": the
-//! fused, flat-memory loop of the `parallel` rung does the same arithmetic in one pass.
+//! no interpreter overhead for whole-array operations to remove. On many points in two
+//! dimensions it edges out `naive`; with more features it loses, because every operation
+//! makes a pass over memory that `naive`'s loop does in registers. It is the rung that
+//! shows why "vectorised" is not the same as "fast": the fused, flat-memory loop of the
+//! `parallel` rung does the same arithmetic in one pass.
+//!
+//! ```
+//! use ladder_core::{FitParams, Points, Stage};
+//! use ladder_vectorized::{Vectorized, VectorizedFacts};
+//!
+//! let data = [0.0, 0.5, 1.0, 9.0, 10.0];
+//! let fit = Vectorized::new().fit(Points::new(&data, 1)?, &FitParams::new(2))?;
+//! assert_eq!(fit.labels, [0, 0, 0, 1, 1]);
+//! let facts = fit.details.get::<VectorizedFacts>().expect("the rung's facts");
+//! assert_eq!(facts.block_rows, 5);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
-use ladder_core::{Fit, FitError, FitParams, Points, Stage, Steps, fit_with};
-use ndarray::{Array1, Array2, ArrayView1, ArrayView2, ArrayViewMut2, Axis, Zip, s};
-use serde_json::{Map, Value};
+#![warn(missing_docs)]
+
+use ladder_core::{Checked, Details, Fit, Stage, StageError, Steps, divide_sums, lloyd};
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis, s};
+use serde::Serialize;
 
 /// The `vectorized` stage.
 #[derive(Debug, Clone, Copy)]
@@ -62,6 +75,7 @@ impl Vectorized {
     /// 1 MiB of temporaries per row block: they stay in the CPU's cache.
     pub const DEFAULT_TEMP_BYTES: usize = 1 << 20;
 
+    /// The stage with [`Self::DEFAULT_TEMP_BYTES`] of temporaries per block.
     pub const fn new() -> Self {
         Self {
             temp_bytes_limit: Self::DEFAULT_TEMP_BYTES,
@@ -84,27 +98,37 @@ impl Stage for Vectorized {
         "NumPy-style whole-array ops with ndarray (broadcast, square, sum, argmin), in row blocks of bounded memory"
     }
 
-    fn fit(&self, points: Points<'_>, params: &FitParams) -> Result<Fit, FitError> {
-        fit_with(points, params, |points, params| {
-            let (k, d) = (params.k, points.d());
-            let view = ArrayView2::from_shape((points.n(), d), points.as_slice())
-                .expect("Points are n × d");
-            let bytes_per_row = 2 * k * size_of::<f64>() + size_of::<u32>();
-            Ok(ArraySteps {
-                points: view,
+    fn fit_checked(&self, checked: &Checked<'_>) -> Result<Fit, StageError> {
+        let (points, k) = (checked.points(), checked.params().k);
+        let view = ArrayView2::from_shape((points.n(), points.d()), points.as_slice())
+            .expect("Points are n × d");
+        let bytes_per_row = 2 * k * size_of::<f64>() + size_of::<u32>();
+        let mut steps = ArraySteps {
+            points: view,
+            facts: VectorizedFacts {
                 block_rows: (self.temp_bytes_limit / bytes_per_row).clamp(1, points.n()),
                 temp_bytes_limit: self.temp_bytes_limit,
                 peak_temp_bytes: 0,
-            })
-        })
+            },
+        };
+        Ok(lloyd(checked, &mut steps))
     }
+}
+
+/// What a `vectorized` fit reports: its row blocks and the memory their temporaries took.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VectorizedFacts {
+    /// Points per row block.
+    pub block_rows: usize,
+    /// The bound a block's temporaries were sized for ([`Vectorized::temp_bytes_limit`]).
+    pub temp_bytes_limit: usize,
+    /// The most bytes of temporaries one step held at once.
+    pub peak_temp_bytes: usize,
 }
 
 struct ArraySteps<'a> {
     points: ArrayView2<'a, f64>,
-    block_rows: usize,
-    temp_bytes_limit: usize,
-    peak_temp_bytes: usize,
+    facts: VectorizedFacts,
 }
 
 fn bytes<T>(elements: usize) -> usize {
@@ -128,7 +152,7 @@ impl Steps for ArraySteps<'_> {
         let centers = ArrayView2::from_shape((centers.len() / d, d), centers).expect("k × d");
         for (b, block) in self
             .points
-            .axis_chunks_iter(Axis(0), self.block_rows)
+            .axis_chunks_iter(Axis(0), self.facts.block_rows)
             .enumerate()
         {
             // distances = ((points[:, None, :] - centers[None, :, :]) ** 2).sum(-1),
@@ -142,54 +166,49 @@ impl Steps for ArraySteps<'_> {
             // distances.argmin(1)
             let block_labels: Array1<u32> = distances.map_axis(Axis(1), argmin);
 
-            let start = b * self.block_rows;
+            let start = b * self.facts.block_rows;
             labels[start..start + block.nrows()]
                 .iter_mut()
                 .zip(&block_labels)
                 .for_each(|(l, &b)| *l = b);
             // One feature's squared differences and the distances, as f64, and the labels.
             let temp = bytes::<f64>(2 * distances.len()) + bytes::<u32>(block_labels.len());
-            self.peak_temp_bytes = self.peak_temp_bytes.max(temp);
+            self.facts.peak_temp_bytes = self.facts.peak_temp_bytes.max(temp);
         }
     }
 
     fn update(&mut self, labels: &[u32], centers: &mut [f64]) {
         let d = self.points.ncols();
         let k = centers.len() / d;
-        let mut centers = ArrayViewMut2::from_shape((k, d), centers).expect("k × d");
         // np.add.at(sums, labels, points); np.add.at(counts, labels, 1)
         let mut sums = Array2::<f64>::zeros((k, d));
-        let mut counts = Array1::<usize>::zeros(k);
+        let mut counts = Array1::<u64>::zeros(k);
         for (point, &l) in self.points.outer_iter().zip(labels) {
             let mut sum = sums.slice_mut(s![l as usize, ..]);
             sum += &point;
             counts[l as usize] += 1;
         }
-        // centers = sums / counts[:, None], where a cluster has points
-        Zip::from(centers.rows_mut())
-            .and(sums.rows())
-            .and(&counts)
-            .for_each(|mut center, sum, &count| {
-                if count > 0 {
-                    center.assign(&(&sum / count as f64));
-                }
-            });
-        let temp = bytes::<f64>(sums.len()) + bytes::<usize>(counts.len());
-        self.peak_temp_bytes = self.peak_temp_bytes.max(temp);
+        // centers = sums / counts[:, None], where a cluster has points (the contract's
+        // division, shared by every rung)
+        let (sums, counts) = (sums.as_slice(), counts.as_slice());
+        divide_sums(
+            sums.expect("standard layout"),
+            counts.expect("standard layout"),
+            centers,
+        );
+        let temp = bytes::<f64>(k * d) + bytes::<u64>(k);
+        self.facts.peak_temp_bytes = self.facts.peak_temp_bytes.max(temp);
     }
 
-    fn details(&self) -> Map<String, Value> {
-        let mut m = Map::new();
-        m.insert("block_rows".into(), self.block_rows.into());
-        m.insert("temp_bytes_limit".into(), self.temp_bytes_limit.into());
-        m.insert("peak_temp_bytes".into(), self.peak_temp_bytes.into());
-        m
+    fn details(&self) -> Details {
+        Details::new(self.facts.clone())
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ladder_core::{FitParams, Points};
 
     #[test]
     fn blocks_keep_temporaries_under_the_limit() {
@@ -199,8 +218,8 @@ mod tests {
             temp_bytes_limit: 10_000,
         };
         let fit = stage.fit(points, &FitParams::new(4).max_iter(3)).unwrap();
-        let peak = fit.details["peak_temp_bytes"].as_u64().unwrap();
-        let rows = fit.details["block_rows"].as_u64().unwrap();
+        let facts = fit.details.get::<VectorizedFacts>().unwrap();
+        let (peak, rows) = (facts.peak_temp_bytes, facts.block_rows);
         assert!(peak > 0 && peak <= 10_000, "{peak}");
         assert_eq!(rows, 10_000 / (2 * 4 * 8 + 4));
     }
@@ -213,7 +232,8 @@ mod tests {
             temp_bytes_limit: 1,
         };
         let fit = stage.fit(points, &FitParams::new(5)).unwrap();
-        assert_eq!(fit.details["block_rows"], 1);
-        assert!(fit.details["peak_temp_bytes"].as_u64().unwrap() > 1);
+        let facts = fit.details.get::<VectorizedFacts>().unwrap();
+        assert_eq!(facts.block_rows, 1);
+        assert!(facts.peak_temp_bytes > 1);
     }
 }

@@ -4,8 +4,7 @@
 use std::process::ExitCode;
 use std::sync::OnceLock;
 
-use clap::Parser;
-use ladder_harness::cli::{Cli, one_line, run};
+use ladder_harness::cli::{one_line, parse, run};
 
 /// The first panic of any thread (a distributed fit's network thread when a peer dies),
 /// kept to explain the error instead of printed as a backtrace.
@@ -21,15 +20,15 @@ fn main() -> ExitCode {
             .unwrap_or_else(|| "unknown panic".into());
         let _ = FIRST_PANIC.set(message.lines().next().unwrap_or_default().to_string());
     }));
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
+    let invocation = match parse(std::env::args_os()) {
+        Ok(invocation) => invocation,
         Err(err) if !err.use_stderr() => err.exit(), // --help, --version
         Err(err) => {
             eprintln!("ladder: error: {}", one_line(&err));
             return ExitCode::from(2);
         }
     };
-    match run(cli) {
+    match run(invocation) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             // `{:#}` puts the whole chain of causes on one line.

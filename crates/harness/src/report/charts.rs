@@ -1,12 +1,10 @@
 //! The charts, drawn with plotters as SVG: time per stage (log scale, with the
 //! confidence interval), the speedup ladder, and the assignment/update split.
 
-use std::path::{Path, PathBuf};
-
 use anyhow::{Result, anyhow};
 use plotters::prelude::*;
 
-use super::{Exporter, Report, Row, RowKind};
+use super::{Artifact, Exporter, Report, Row, RowKind};
 
 const SIZE: (u32, u32) = (900, 480);
 const RUNG: RGBColor = RGBColor(0x2b, 0x6c, 0xb0);
@@ -26,9 +24,10 @@ fn err(e: impl std::fmt::Display) -> anyhow::Error {
     anyhow!("drawing a chart: {e}")
 }
 
-/// A bar per row on a log scale: `value(row)` with optional whiskers `(low, high)`.
+/// A bar per row on a log scale: `value(row)` with optional whiskers `(low, high)`,
+/// drawn as SVG into `svg`.
 fn log_bars(
-    path: &Path,
+    svg: &mut String,
     report: &Report,
     caption: &str,
     y_desc: &str,
@@ -48,7 +47,7 @@ fn log_bars(
     let lo = lows.fold(f64::INFINITY, f64::min) / 3.0;
     let hi = highs.fold(0.0, f64::max) * 3.0;
 
-    let root = SVGBackend::new(path, SIZE).into_drawing_area();
+    let root = SVGBackend::with_string(svg, SIZE).into_drawing_area();
     root.fill(&WHITE).map_err(err)?;
     let n = rows.len();
     let mut chart = ChartBuilder::on(&root)
@@ -98,17 +97,17 @@ fn log_bars(
 pub struct TimeChart;
 
 impl Exporter for TimeChart {
-    fn export(&self, report: &Report, dir: &Path) -> Result<Vec<PathBuf>> {
-        let path = dir.join("time.svg");
+    fn render(&self, report: &Report) -> Result<Vec<Artifact>> {
+        let mut svg = String::new();
         log_bars(
-            &path,
+            &mut svg,
             report,
             "Time per whole fit (median, 95 % CI; log scale)",
             "seconds",
             |r| r.timing.median_seconds,
             |r| Some((r.timing.ci_low_seconds, r.timing.ci_high_seconds)),
         )?;
-        Ok(vec![path])
+        Ok(vec![Artifact::text("time.svg", svg)])
     }
 }
 
@@ -116,17 +115,17 @@ impl Exporter for TimeChart {
 pub struct SpeedupChart;
 
 impl Exporter for SpeedupChart {
-    fn export(&self, report: &Report, dir: &Path) -> Result<Vec<PathBuf>> {
-        let path = dir.join("speedup.svg");
+    fn render(&self, report: &Report) -> Result<Vec<Artifact>> {
+        let mut svg = String::new();
         log_bars(
-            &path,
+            &mut svg,
             report,
             "The speedup ladder: times faster than naive (log scale)",
             "× naive",
             |r| r.speedup_vs_naive,
             |_| None,
         )?;
-        Ok(vec![path])
+        Ok(vec![Artifact::text("speedup.svg", svg)])
     }
 }
 
@@ -134,55 +133,59 @@ impl Exporter for SpeedupChart {
 pub struct SplitChart;
 
 impl Exporter for SplitChart {
-    fn export(&self, report: &Report, dir: &Path) -> Result<Vec<PathBuf>> {
-        let path = dir.join("split.svg");
-        let rows: Vec<&Row> = report
-            .rows
-            .iter()
-            .filter(|r| r.assign_share.is_some())
-            .collect();
-        let n = rows.len().max(1);
-        let root = SVGBackend::new(&path, SIZE).into_drawing_area();
-        root.fill(&WHITE).map_err(err)?;
-        let mut chart = ChartBuilder::on(&root)
-            .caption(
-                "Where the time goes: assignment (blue) vs update (orange)",
-                ("sans-serif", 22),
-            )
-            .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(60)
-            .build_cartesian_2d(-0.5f64..n as f64 - 0.5, 0f64..100f64)
-            .map_err(err)?;
-        chart
-            .configure_mesh()
-            .disable_x_mesh()
-            .x_labels(n)
-            .x_label_formatter(&|x| {
-                let i = x.round();
-                if (x - i).abs() < 1e-9 && i >= 0.0 && (i as usize) < rows.len() {
-                    rows[i as usize].name.clone()
-                } else {
-                    String::new()
-                }
-            })
-            .y_desc("% of assignment + update")
-            .draw()
-            .map_err(err)?;
-        for (i, r) in rows.iter().enumerate() {
-            let (x, share) = (i as f64, 100.0 * r.assign_share.unwrap_or(0.0));
-            chart
-                .draw_series([
-                    Rectangle::new([(x - 0.35, 0.0), (x + 0.35, share)], RUNG.filled()),
-                    Rectangle::new([(x - 0.35, share), (x + 0.35, 100.0)], UPDATE.filled()),
-                ])
-                .map_err(err)?;
-        }
-        root.present().map_err(err)?;
-        drop(chart);
-        drop(root);
-        Ok(vec![path])
+    fn render(&self, report: &Report) -> Result<Vec<Artifact>> {
+        let mut svg = String::new();
+        split_bars(&mut svg, report)?;
+        Ok(vec![Artifact::text("split.svg", svg)])
     }
+}
+
+/// The split chart, drawn as SVG into `svg`.
+fn split_bars(svg: &mut String, report: &Report) -> Result<()> {
+    let rows: Vec<&Row> = report
+        .rows
+        .iter()
+        .filter(|r| r.assign_share.is_some())
+        .collect();
+    let n = rows.len().max(1);
+    let root = SVGBackend::with_string(svg, SIZE).into_drawing_area();
+    root.fill(&WHITE).map_err(err)?;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(
+            "Where the time goes: assignment (blue) vs update (orange)",
+            ("sans-serif", 22),
+        )
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(60)
+        .build_cartesian_2d(-0.5f64..n as f64 - 0.5, 0f64..100f64)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .x_labels(n)
+        .x_label_formatter(&|x| {
+            let i = x.round();
+            if (x - i).abs() < 1e-9 && i >= 0.0 && (i as usize) < rows.len() {
+                rows[i as usize].name.clone()
+            } else {
+                String::new()
+            }
+        })
+        .y_desc("% of assignment + update")
+        .draw()
+        .map_err(err)?;
+    for (i, r) in rows.iter().enumerate() {
+        let (x, share) = (i as f64, 100.0 * r.assign_share.unwrap_or(0.0));
+        chart
+            .draw_series([
+                Rectangle::new([(x - 0.35, 0.0), (x + 0.35, share)], RUNG.filled()),
+                Rectangle::new([(x - 0.35, share), (x + 0.35, 100.0)], UPDATE.filled()),
+            ])
+            .map_err(err)?;
+    }
+    root.present().map_err(err)?;
+    Ok(())
 }
 
 #[cfg(test)]
@@ -192,16 +195,16 @@ mod tests {
 
     #[test]
     fn every_chart_is_an_svg_naming_the_stages() {
-        let dir = tempfile::tempdir().unwrap();
         let report = sample_report();
         for exporter in [&TimeChart as &dyn Exporter, &SpeedupChart, &SplitChart] {
-            for path in exporter.export(&report, dir.path()).unwrap() {
-                let svg = std::fs::read_to_string(&path).unwrap();
+            for file in exporter.render(&report).unwrap() {
+                let svg = String::from_utf8(file.bytes).unwrap();
+                let name = &file.name;
                 assert!(
                     svg.starts_with("<svg") || svg.starts_with("<?xml"),
-                    "{path:?}"
+                    "{name}"
                 );
-                assert!(svg.contains("naive") && svg.contains("fast"), "{path:?}");
+                assert!(svg.contains("naive") && svg.contains("fast"), "{name}");
             }
         }
     }

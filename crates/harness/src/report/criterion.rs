@@ -1,13 +1,59 @@
-//! Reading criterion's results (`<criterion dir>/<group>/<bench>/new/estimates.json`), so
-//! that the report shows criterion's own median and confidence interval.
+//! criterion as the ladder's [`Clock`]: it times every contender in one benchmark group,
+//! and the report reads its results back
+//! (`<criterion dir>/<group>/<bench>/new/estimates.json`), so that it shows criterion's
+//! own median and confidence interval.
 
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use anyhow::{Context, Result, bail};
+use criterion::Criterion;
 use serde_json::Value;
 
 use super::Timing;
+use crate::ladder::{Clock, Contender};
+
+/// Times contenders with criterion, as the benchmark group `group`.
+pub struct CriterionClock<'c> {
+    criterion: &'c mut Criterion,
+    group: String,
+    dir: PathBuf,
+    started: SystemTime,
+}
+
+impl<'c> CriterionClock<'c> {
+    /// A clock for the benchmarks of the workspace at `workspace`, starting now.
+    pub fn new(criterion: &'c mut Criterion, group: &str, workspace: &Path) -> Self {
+        Self {
+            criterion,
+            group: group.to_string(),
+            dir: criterion_dir(workspace),
+            started: SystemTime::now(),
+        }
+    }
+}
+
+impl Clock for CriterionClock<'_> {
+    fn time(&mut self, contenders: &[Contender<'_>]) -> Result<Option<Vec<Timing>>> {
+        let mut group = self.criterion.benchmark_group(&self.group);
+        for c in contenders {
+            group.bench_function(c.name, |b| b.iter(|| (c.fit)()));
+        }
+        group.finish();
+        let Some(first) = contenders.first() else {
+            return Ok(Some(Vec::new()));
+        };
+        if let Err(why) = timing(&self.dir, &self.group, first.name, self.started) {
+            eprintln!("no speedup report: criterion did not measure in this run ({why:#})");
+            return Ok(None);
+        }
+        let timings = contenders
+            .iter()
+            .map(|c| timing(&self.dir, &self.group, c.name, self.started))
+            .collect::<Result<_>>()?;
+        Ok(Some(timings))
+    }
+}
 
 /// Where criterion writes: `$CRITERION_HOME`, else `$CARGO_TARGET_DIR/criterion`, else
 /// `target/criterion` under `workspace` (criterion's own rule).

@@ -3,13 +3,13 @@
 //! image loaded and says so on the page (`#load-check`), which the browser test reads.
 
 use std::fmt::Write;
-use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 
-use super::markdown::{HEADERS, cells};
-use super::{Exporter, Report, RowKind, WIDE_SPREAD};
+use super::markdown::table;
+use super::{Artifact, Exporter, Report, RowKind, WIDE_SPREAD};
 
+/// `index.html`.
 pub struct Html;
 
 fn esc(s: &str) -> String {
@@ -34,7 +34,7 @@ var el=document.getElementById('load-check');el.dataset.loaded=ok.length;el.data
 el.textContent=ok.length===imgs.length?'All '+imgs.length+' images loaded.':'Missing images: '+bad.join(', ');});</script>";
 
 impl Exporter for Html {
-    fn export(&self, report: &Report, dir: &Path) -> Result<Vec<PathBuf>> {
+    fn render(&self, report: &Report) -> Result<Vec<Artifact>> {
         let w = &report.workload;
         let m = &report.machine;
         let mut s = String::new();
@@ -68,19 +68,20 @@ impl Exporter for Html {
             );
         }
         s += "<h2 id=\"table\">The speedup table</h2><table id=\"speedup\"><thead><tr>";
-        for h in HEADERS {
+        let table = table(report);
+        for h in table.headers() {
             let _ = write!(s, "<th>{}</th>", esc(h));
         }
         s += "</tr></thead><tbody>";
-        for r in &report.rows {
+        for (r, cells) in report.rows.iter().zip(table.rows()) {
             let class = match (r.labels_match, r.kind) {
                 (false, _) => " class=\"mismatch\"",
                 (true, RowKind::Existing) => " class=\"existing\"",
                 _ => "",
             };
             let _ = write!(s, "<tr{class} title=\"{}\">", esc(&r.summary));
-            for c in cells(r) {
-                let _ = write!(s, "<td>{}</td>", esc(&c));
+            for c in cells {
+                let _ = write!(s, "<td>{}</td>", esc(c));
             }
             s += "</tr>";
         }
@@ -140,9 +141,7 @@ impl Exporter for Html {
             s,
             "</ul><p id=\"load-check\">Checking images…</p>{LOAD_CHECK}</body></html>"
         );
-        let path = dir.join("index.html");
-        std::fs::write(&path, s)?;
-        Ok(vec![path])
+        Ok(vec![Artifact::text("index.html", s)])
     }
 }
 
@@ -153,7 +152,6 @@ mod tests {
 
     #[test]
     fn shows_the_table_charts_and_flamegraph_links() {
-        let dir = tempfile::tempdir().unwrap();
         let mut report = sample_report();
         report.rows[0].flamegraph = Some("flamegraphs/naive.svg".into());
         report.criterion_report = Some("../target/criterion/report/index.html".into());
@@ -161,8 +159,7 @@ mod tests {
             .details
             .insert("method".into(), "bounds <skip>".into());
         report.rows[1].details.insert("threads".into(), 1.into());
-        Html.export(&report, dir.path()).unwrap();
-        let page = std::fs::read_to_string(dir.path().join("index.html")).unwrap();
+        let page = String::from_utf8(Html.render(&report).unwrap().remove(0).bytes).unwrap();
         for want in [
             "<table id=\"speedup\">",
             "src=\"time.svg\"",

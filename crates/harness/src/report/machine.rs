@@ -5,13 +5,18 @@ use std::time::SystemTime;
 
 use serde::{Deserialize, Serialize};
 
+/// The machine, toolchain and checkout a report was measured with.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Machine {
+    /// The CPU's model name.
     pub cpu: String,
+    /// Logical cores this process may use.
     pub logical_cores: usize,
     /// Threads of the rayon pool the stages ran in.
     pub threads: usize,
+    /// Operating system and architecture.
     pub os: String,
+    /// `rustc -V`.
     pub rustc: String,
     /// `git rev-parse --short HEAD`, with `+dirty` for uncommitted changes.
     pub commit: String,

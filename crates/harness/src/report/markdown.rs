@@ -1,44 +1,44 @@
 //! `speedup.md`: the seed's speedup table, with where each figure came from.
 
 use std::fmt::Write;
-use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 
-use super::{Exporter, Report, Row, RowKind, WIDE_SPREAD, fmt_seconds};
+use super::{Artifact, Exporter, Report, Row, RowKind, WIDE_SPREAD, fmt_seconds};
+use crate::table::{Align, Table};
 
+/// `speedup.md`.
 pub struct Markdown;
 
 impl Markdown {
     /// The table alone, as `cargo bench` prints it.
     pub fn table(report: &Report) -> String {
-        let mut s = format!(
-            "| {} |\n|---|---:|---:|---:|---:|:---:|---:|\n",
-            HEADERS.join(" | ")
-        );
-        for r in &report.rows {
-            let _ = writeln!(s, "| {} |", cells(r).join(" | "));
-        }
-        s
+        table(report).to_markdown()
     }
 }
 
-/// The table's column headers; [`cells`] gives a row's values in the same order.
-pub(super) const HEADERS: [&str; 7] = [
-    "stage",
-    "median (95 % CI)",
-    "vs naive",
-    "vs previous",
-    "iterations",
-    "labels match naive",
-    "assign / update",
-];
+/// The speedup table: a row per stage, the cells as text (the HTML page shows the same).
+pub(super) fn table(report: &Report) -> Table {
+    let mut table = Table::new(&[
+        ("stage", Align::Left),
+        ("median (95 % CI)", Align::Right),
+        ("vs naive", Align::Right),
+        ("vs previous", Align::Right),
+        ("iterations", Align::Right),
+        ("labels match naive", Align::Center),
+        ("assign / update", Align::Right),
+    ]);
+    for r in &report.rows {
+        table.push(cells(r));
+    }
+    table
+}
 
-/// One row's cells, as text (the HTML page shows the same).
-pub(super) fn cells(r: &Row) -> [String; 7] {
+/// One row's cells.
+fn cells(r: &Row) -> Vec<String> {
     let t = &r.timing;
     let spread = if r.wide_spread { " ⚠ wide" } else { "" };
-    [
+    vec![
         match r.kind {
             RowKind::Rung => r.name.clone(),
             RowKind::Existing => format!("{} (existing)", r.name),
@@ -70,7 +70,7 @@ pub(super) fn cells(r: &Row) -> [String; 7] {
 }
 
 impl Exporter for Markdown {
-    fn export(&self, report: &Report, dir: &Path) -> Result<Vec<PathBuf>> {
+    fn render(&self, report: &Report) -> Result<Vec<Artifact>> {
         let w = &report.workload;
         let mut s = format!(
             "# kmeans-ladder: the speedup table\n\n\
@@ -107,9 +107,7 @@ impl Exporter for Markdown {
         for r in report.rows.iter().filter(|r| !r.details.is_empty()) {
             let _ = writeln!(s, "- **{}**: {}", r.name, r.how());
         }
-        let path = dir.join("speedup.md");
-        std::fs::write(&path, s)?;
-        Ok(vec![path])
+        Ok(vec![Artifact::text("speedup.md", s)])
     }
 }
 

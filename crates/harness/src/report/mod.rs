@@ -12,6 +12,7 @@ mod json;
 mod machine;
 mod markdown;
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -33,15 +34,20 @@ pub const WIDE_SPREAD: f64 = 0.10;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum RowKind {
+    /// One of the ladder's rungs.
     Rung,
+    /// An existing implementation, measured for comparison.
     Existing,
 }
 
 /// How long one whole fit took: a median with its 95 % confidence interval.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Timing {
+    /// The median whole fit.
     pub median_seconds: f64,
+    /// The interval's low end.
     pub ci_low_seconds: f64,
+    /// The interval's high end.
     pub ci_high_seconds: f64,
     /// Samples the estimate rests on.
     pub samples: usize,
@@ -52,12 +58,17 @@ pub struct Timing {
 /// What one stage measured in a run: the input of [`Report::new`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct Measurement {
+    /// The stage's (or implementation's) name.
     pub name: String,
+    /// What it is.
     pub summary: String,
+    /// A rung or an existing implementation.
     pub kind: RowKind,
+    /// Its whole-fit time.
     pub timing: Timing,
     /// Assignment passes; `None` when the implementation does not say.
     pub iterations: Option<usize>,
+    /// Its labels, to compare with the reference's.
     pub labels: Vec<u32>,
     /// Median seconds per fit in assignment and in update; `None` when not split.
     pub split: Option<(f64, f64)>,
@@ -71,25 +82,35 @@ pub struct Measurement {
 /// One row of the speedup table.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Row {
+    /// The stage's (or implementation's) name.
     pub name: String,
+    /// What it is.
     pub summary: String,
+    /// A rung or an existing implementation.
     pub kind: RowKind,
+    /// Its whole-fit time.
     pub timing: Timing,
     /// Naive's median over this row's.
     pub speedup_vs_naive: f64,
     /// The previous row's median over this row's (`None` for the first row).
     pub speedup_vs_previous: Option<f64>,
+    /// Assignment passes; `None` when the implementation does not say.
     pub iterations: Option<usize>,
     /// Same labels as `naive` for every point.
     pub labels_match: bool,
+    /// Points whose label differs from `naive`'s.
     pub labels_differing: usize,
+    /// Same iterations as `naive` (`None` when not known).
     pub iterations_match: Option<bool>,
+    /// Median seconds per fit in the assignment.
     pub assign_seconds: Option<f64>,
+    /// Median seconds per fit in the update.
     pub update_seconds: Option<f64>,
     /// Assignment's share of assignment + update.
     pub assign_share: Option<f64>,
     /// The CI is wider than [`WIDE_SPREAD`] of the median.
     pub wide_spread: bool,
+    /// The flamegraph, relative to the report directory.
     pub flamegraph: Option<String>,
     /// How the stage ran, in its own words (see [`Measurement::details`]).
     #[serde(default)]
@@ -113,21 +134,30 @@ impl Row {
 /// The workload every row was measured on.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WorkloadInfo {
+    /// What the data is and how it was fitted.
     pub description: String,
+    /// Points.
     pub n: usize,
+    /// Features per point.
     pub d: usize,
+    /// Clusters.
     pub k: usize,
+    /// The init's name.
     pub init: String,
 }
 
 /// Everything a report shows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Report {
+    /// [`SCHEMA_VERSION`] when written.
     pub schema_version: u32,
+    /// Where it was measured.
     pub machine: Machine,
+    /// On what.
     pub workload: WorkloadInfo,
     /// "full" or "quick" (few samples).
     pub mode: String,
+    /// The table, in ladder order.
     pub rows: Vec<Row>,
     /// Where criterion's own report is, relative to the report directory, if any.
     pub criterion_report: Option<String>,
@@ -191,10 +221,29 @@ impl Report {
     }
 }
 
-/// One output format. Each writes its files into the report directory and returns
-/// their paths.
+/// One file of a report: its name, relative to the report directory, and its bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Artifact {
+    /// Where the file goes, relative to the report directory.
+    pub name: String,
+    /// What it holds.
+    pub bytes: Vec<u8>,
+}
+
+impl Artifact {
+    /// A file named `name` holding `text`.
+    pub fn text(name: &str, text: String) -> Self {
+        Self {
+            name: name.to_string(),
+            bytes: text.into_bytes(),
+        }
+    }
+}
+
+/// One output format: it renders the report into files, which [`write_all`] writes.
 pub trait Exporter {
-    fn export(&self, report: &Report, dir: &Path) -> Result<Vec<PathBuf>>;
+    /// The files of this format.
+    fn render(&self, report: &Report) -> Result<Vec<Artifact>>;
 }
 
 /// Every exporter, the HTML page last (it shows the others' files).
@@ -209,14 +258,36 @@ pub fn exporters() -> Vec<Box<dyn Exporter>> {
     ]
 }
 
-/// Writes the whole report into `dir`.
-pub fn write_all(report: &Report, dir: &Path) -> Result<Vec<PathBuf>> {
-    std::fs::create_dir_all(dir).with_context(|| dir.display().to_string())?;
-    let mut written = Vec::new();
+/// Every file of the report, rendered by every exporter.
+pub fn render_all(report: &Report) -> Result<Vec<Artifact>> {
+    let mut files = Vec::new();
     for exporter in exporters() {
-        written.extend(exporter.export(report, dir)?);
+        files.extend(exporter.render(report)?);
     }
-    Ok(written)
+    Ok(files)
+}
+
+/// Writes the whole report into `dir`, every file whole or not at all.
+pub fn write_all(report: &Report, dir: &Path) -> Result<Vec<PathBuf>> {
+    render_all(report)?
+        .iter()
+        .map(|artifact| write_artifact(dir, artifact))
+        .collect()
+}
+
+/// Writes one file under `dir`: into a temporary file beside it, then renamed into
+/// place, so that a reader never sees half a file.
+pub fn write_artifact(dir: &Path, artifact: &Artifact) -> Result<PathBuf> {
+    let path = dir.join(&artifact.name);
+    let parent = path.parent().unwrap_or(dir);
+    std::fs::create_dir_all(parent).with_context(|| parent.display().to_string())?;
+    let mut file = tempfile::NamedTempFile::new_in(parent)
+        .with_context(|| format!("creating a file in {}", parent.display()))?;
+    file.write_all(&artifact.bytes)
+        .with_context(|| path.display().to_string())?;
+    file.persist(&path)
+        .with_context(|| path.display().to_string())?;
+    Ok(path)
 }
 
 /// Seconds in a readable unit (shared by the exporters).

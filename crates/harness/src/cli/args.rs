@@ -1,0 +1,171 @@
+//! The `ladder` command line's arguments, as clap parses them.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+use ladder_blobs::Generator;
+use ladder_core::{FitParams, Init};
+use ladder_distributed::{CpuList, Distributed, Settings};
+
+/// Lloyd's k-means, rung by rung: generate blob data, fit it with any stage, list stages.
+#[derive(Debug, Parser)]
+#[command(name = "ladder", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Generate blob data: scikit-learn's make_blobs, bit for bit with --generator numpy.
+    Blobs(BlobsArgs),
+    /// Fit k-means to points from a .npy or CSV file and report the result.
+    Fit(FitArgs),
+    /// List the stages of the ladder.
+    Stages,
+    /// Run `ladder fit --stage distributed` as a cluster of processes on this machine.
+    Cluster(ClusterArgs),
+}
+
+/// `ladder blobs`.
+#[derive(Debug, Args)]
+pub struct BlobsArgs {
+    /// Number of points (make_blobs n_samples).
+    #[arg(long, value_name = "N")]
+    pub samples: usize,
+    /// Number of blobs (make_blobs centers).
+    #[arg(long, value_name = "C")]
+    pub centers: usize,
+    /// Features per point (make_blobs n_features).
+    #[arg(long, value_name = "D", default_value_t = 2)]
+    pub features: usize,
+    /// Standard deviation of every blob (make_blobs cluster_std).
+    #[arg(
+        long,
+        value_name = "S",
+        default_value_t = 1.0,
+        allow_negative_numbers = true
+    )]
+    pub std: f64,
+    /// Seed (make_blobs random_state; 0..=4294967295 for the numpy generator).
+    #[arg(long, value_name = "X", default_value_t = 0)]
+    pub seed: u64,
+    /// numpy: bit-exact scikit-learn; fast: ChaCha8, chunked, parallel.
+    #[arg(long, default_value = "numpy")]
+    pub generator: Generator,
+    /// Keep the points grouped by blob (make_blobs shuffle=False).
+    #[arg(long)]
+    pub no_shuffle: bool,
+    /// Where to write the points: .npy (float64, C order, shape (N, D)) or .csv.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// Where to write each point's blob: an int64 .npy of shape (N,).
+    #[arg(long, value_name = "FILE")]
+    pub labels_out: Option<PathBuf>,
+    /// Where to write the blob centers: .npy or .csv of shape (C, D).
+    #[arg(long, value_name = "FILE")]
+    pub centers_out: Option<PathBuf>,
+}
+
+/// `ladder fit`.
+#[derive(Debug, Args)]
+pub struct FitArgs {
+    /// Points: a 2-D float .npy file (float64 or float32) or a CSV file, one point per row.
+    #[arg(long, value_name = "FILE")]
+    pub input: PathBuf,
+    /// Number of clusters (may be left out with --init-centers, which then sets it).
+    #[arg(long, value_name = "K")]
+    pub k: Option<usize>,
+    /// Which stage fits (see `ladder stages`).
+    #[arg(long, default_value = "naive")]
+    pub stage: String,
+    /// Initial centers: last-k (the seed's points[-k:]), first-k, random, kmeans++.
+    #[arg(long, default_value = "last-k")]
+    pub init: Init,
+    /// Start from these centers instead (.npy or CSV, k rows of d values).
+    #[arg(long, value_name = "FILE", conflicts_with = "init")]
+    pub init_centers: Option<PathBuf>,
+    /// Seed of the random and kmeans++ inits.
+    #[arg(long, value_name = "X", default_value_t = 0)]
+    pub seed: u64,
+    /// Stop after this many assignment passes if not converged.
+    #[arg(long, value_name = "M", default_value_t = FitParams::DEFAULT_MAX_ITER)]
+    pub max_iter: usize,
+    /// Fit once to warm up, then R more times, and report min and median seconds.
+    #[arg(long, value_name = "R", default_value_t = 0)]
+    pub repeat: usize,
+    /// Write the full result (labels, centers, timings) as JSON.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Run all --max-iter passes even after convergence (for timing a fixed number).
+    #[arg(long)]
+    pub no_early_stop: bool,
+    /// The distributed stage's options.
+    #[command(flatten)]
+    pub distributed: DistributedArgs,
+}
+
+/// The options of `--stage distributed`; any other stage refuses them.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Options of --stage distributed")]
+pub struct DistributedArgs {
+    /// Worker threads per process.
+    #[arg(long, value_name = "N", default_value_t = Distributed::DEFAULT_WORKERS)]
+    pub workers: usize,
+    /// Rows per chunk.
+    #[arg(long, value_name = "ROWS", default_value_t = Distributed::DEFAULT_CHUNK_ROWS)]
+    pub chunk_rows: usize,
+    /// The cluster's hostfile, one host:port per process.
+    #[arg(long, value_name = "FILE")]
+    pub hosts: Option<PathBuf>,
+    /// Which line of the hostfile this process is (0-based).
+    #[arg(long, value_name = "I")]
+    pub process: Option<usize>,
+    /// Give up (non-zero exit) when the fit, connecting included, takes longer.
+    #[arg(long, value_name = "SECONDS", default_value_t = Distributed::DEFAULT_TIMEOUT.as_secs_f64())]
+    pub timeout: f64,
+    /// Run this process's workers and network threads on these CPUs only (e.g. 0,1 or
+    /// 2-3), as `mpirun --bind-to core` does; give each process of a cluster on one
+    /// machine its own [default: any CPU].
+    #[arg(long, value_name = "LIST")]
+    pub cpus: Option<CpuList>,
+}
+
+impl DistributedArgs {
+    /// The settings these arguments give.
+    pub fn settings(&self) -> Settings {
+        Settings {
+            workers: self.workers,
+            chunk_rows: self.chunk_rows,
+            hosts: self.hosts.clone(),
+            process: self.process,
+            timeout_seconds: self.timeout,
+            cpus: self.cpus.as_ref().map(|c| c.0.clone()),
+        }
+    }
+}
+
+/// `ladder cluster`.
+#[derive(Debug, Args)]
+pub struct ClusterArgs {
+    /// Process 0's port on 127.0.0.1; the others follow it [default: free ports].
+    #[arg(long, value_name = "PORT")]
+    pub port: Option<u16>,
+    /// Leave the processes unbound (by default each gets its own share of the CPUs when
+    /// a share has a CPU per worker).
+    #[arg(long)]
+    pub no_bind: bool,
+    /// How many processes.
+    #[arg(value_name = "PROCESSES")]
+    pub processes: usize,
+    /// The arguments of `ladder fit` (all but --stage, --hosts and --process); only
+    /// process 0 writes --out.
+    #[arg(
+        value_name = "FIT ARGUMENTS",
+        trailing_var_arg = true,
+        allow_hyphen_values = true
+    )]
+    pub fit: Vec<String>,
+}

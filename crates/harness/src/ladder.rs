@@ -1,0 +1,209 @@
+//! The seed's ladder, measured: every rung and any existing implementation on one
+//! workload, from the same points and initial centers — the work checked equal first,
+//! then timed by a [`Clock`] (criterion in `cargo bench`, the wall clock in tests), then
+//! each rung profiled in a pass of its own — into a [`Report`].
+
+use std::hint::black_box;
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::Result;
+use ladder_core::{Matrix, Stage};
+
+use crate::report::{self, Artifact, Machine, Markdown, Measurement, Report, RowKind, Timing};
+use crate::run::{self, Outcome};
+use crate::workloads::Workload;
+use crate::{profile, stats};
+
+/// An existing implementation measured beside the rungs: a fit of the same points from
+/// the same initial centers, which returns its labels.
+pub struct Existing<'a> {
+    /// The row's name.
+    pub name: String,
+    /// What it is and how it was run.
+    pub summary: String,
+    /// One whole fit.
+    pub fit: Box<dyn Fn() -> Vec<u32> + 'a>,
+}
+
+/// One thing a [`Clock`] times: a name and a whole fit.
+pub struct Contender<'a> {
+    /// The row's name.
+    pub name: &'a str,
+    /// One whole fit, its result kept from the optimiser.
+    pub fit: Box<dyn Fn() + 'a>,
+}
+
+/// What times the contenders.
+pub trait Clock {
+    /// Each contender's whole-fit time, in order; `None` when this run measures nothing
+    /// (criterion asked to list, test or profile instead).
+    fn time(&mut self, contenders: &[Contender<'_>]) -> Result<Option<Vec<Timing>>>;
+}
+
+/// Times each contender over `repeat` fits after a warm-up: the median, with the fastest
+/// and slowest as its interval.
+pub struct WallClock {
+    /// Timed fits per contender.
+    pub repeat: usize,
+}
+
+impl Clock for WallClock {
+    fn time(&mut self, contenders: &[Contender<'_>]) -> Result<Option<Vec<Timing>>> {
+        let timings = contenders
+            .iter()
+            .map(|c| {
+                (c.fit)();
+                let samples: Vec<f64> = (0..self.repeat.max(1))
+                    .map(|_| {
+                        let t = std::time::Instant::now();
+                        (c.fit)();
+                        t.elapsed().as_secs_f64()
+                    })
+                    .collect();
+                let sorted = stats::sorted(&samples);
+                Timing {
+                    median_seconds: stats::median(&samples),
+                    ci_low_seconds: sorted[0],
+                    ci_high_seconds: sorted[sorted.len() - 1],
+                    samples: samples.len(),
+                    source: format!("wall clock: {} fits, min–max", samples.len()),
+                }
+            })
+            .collect();
+        Ok(Some(timings))
+    }
+}
+
+/// How a ladder run measures.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Fits per rung for the equal-work check and the assignment/update split.
+    pub outcome_fits: usize,
+    /// How long each rung is profiled for its flamegraph.
+    pub profile_time: Duration,
+    /// "full", "quick (…)", "test": said on the report.
+    pub mode: String,
+    /// Where criterion's own report is, relative to the report directory.
+    pub criterion_report: Option<String>,
+}
+
+/// Measures `stages` and `existing` on `points` (the `workload`'s), writing the
+/// flamegraphs under `dir/flamegraphs/`; `None` when the clock measured nothing.
+pub fn measure(
+    workload: &Workload,
+    points: &Matrix,
+    stages: &[&dyn Stage],
+    existing: Vec<Existing<'_>>,
+    clock: &mut dyn Clock,
+    dir: &Path,
+    settings: &Settings,
+) -> Result<Option<Report>> {
+    let (view, params) = (points.view(), &workload.params());
+    // 1. Equal work first: each stage against naive, before any timing.
+    let outcomes: Vec<Outcome> = stages
+        .iter()
+        .map(|s| run::outcome(*s, view, params, settings.outcome_fits))
+        .collect::<Result<_>>()?;
+    let existing_labels: Vec<Vec<u32>> = existing.iter().map(|e| (e.fit)()).collect();
+    for (stage, o) in stages.iter().zip(&outcomes) {
+        if o.labels != outcomes[0].labels || o.iterations != outcomes[0].iterations {
+            eprintln!(
+                "warning: {} does not match naive's labels and iterations; it is marked in the table",
+                stage.name()
+            );
+        }
+    }
+    // 2. The timed samples.
+    let mut contenders: Vec<Contender<'_>> = stages
+        .iter()
+        .map(|&stage| Contender {
+            name: stage.name(),
+            fit: Box::new(move || {
+                black_box(stage.fit(black_box(view), params).expect("checked above"));
+            }),
+        })
+        .collect();
+    contenders.extend(existing.iter().map(|e| Contender {
+        name: &e.name,
+        fit: Box::new(|| {
+            black_box((e.fit)());
+        }),
+    }));
+    let timed = clock.time(&contenders)?;
+    drop(contenders);
+    let Some(timings) = timed else {
+        return Ok(None);
+    };
+    let mut timings = timings.into_iter();
+    // 3. Profiles, in a pass of their own.
+    let mut measurements = Vec::new();
+    for (stage, o) in stages.iter().zip(outcomes) {
+        let file = format!("flamegraphs/{}.svg", stage.name());
+        let profiled = profile::flamegraph(*stage, view, params, settings.profile_time).and_then(
+            |(svg, _)| {
+                report::write_artifact(
+                    dir,
+                    &Artifact {
+                        name: file.clone(),
+                        bytes: svg,
+                    },
+                )
+            },
+        );
+        let flamegraph = match profiled {
+            Ok(_) => Some(file),
+            Err(e) => {
+                eprintln!("no flamegraph for {}: {e:#}", stage.name());
+                None
+            }
+        };
+        measurements.push(Measurement {
+            name: stage.name().to_string(),
+            summary: stage.summary().to_string(),
+            kind: RowKind::Rung,
+            timing: timings.next().expect("a timing per contender"),
+            iterations: Some(o.iterations),
+            labels: o.labels,
+            split: Some((o.assign_seconds, o.update_seconds)),
+            flamegraph,
+            details: o.details.to_json(),
+        });
+    }
+    for (e, labels) in existing.into_iter().zip(existing_labels) {
+        measurements.push(Measurement {
+            name: e.name,
+            summary: e.summary,
+            kind: RowKind::Existing,
+            timing: timings.next().expect("a timing per contender"),
+            iterations: None,
+            labels,
+            split: None,
+            flamegraph: None,
+            details: Default::default(),
+        });
+    }
+    // 4. The report.
+    let report = Report::new(
+        Machine::detect(),
+        workload.info(),
+        &settings.mode,
+        measurements,
+        settings.criterion_report.clone(),
+    )?;
+    Ok(Some(report))
+}
+
+/// Writes the report into `dir` and prints its table.
+pub fn publish(report: &Report, dir: &Path) -> Result<()> {
+    let t = std::time::Instant::now();
+    report::write_all(report, dir)?;
+    println!("\n{}", Markdown::table(report));
+    println!("Machine: {}", report.machine.describe());
+    println!(
+        "Report: {} (written in {:.1} s); open it in a browser.",
+        dir.join("index.html").display(),
+        t.elapsed().as_secs_f64()
+    );
+    Ok(())
+}

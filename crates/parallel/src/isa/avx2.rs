@@ -1,0 +1,146 @@
+//! The primitives on AVX2: two `__m256d` hold the 8 lanes, and a mask is a pair of
+//! vectors of all-ones or all-zeros lanes.
+
+use std::arch::x86_64::*;
+
+use super::{Isa, entry_points};
+use crate::LANES;
+
+/// Proof that the CPU has AVX2, FMA and POPCNT: only [`Avx2::detect`] makes one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Avx2 {
+    _detected: (),
+}
+
+impl Avx2 {
+    /// `Some` on a CPU with AVX2, FMA and POPCNT.
+    pub(crate) fn detect() -> Option<Self> {
+        use std::arch::is_x86_feature_detected as has;
+        (has!("avx2") && has!("fma") && has!("popcnt")).then_some(Self { _detected: () })
+    }
+}
+
+/// Eight lanes in two AVX registers.
+#[derive(Clone, Copy)]
+pub(crate) struct Pair(__m256d, __m256d);
+
+/// Evaluates an expression of AVX2 and FMA intrinsics.
+macro_rules! avx2 {
+    ($e:expr) => {{
+        // SAFETY: the intrinsics need AVX2 and FMA, and an `Avx2` (`self`) exists only on
+        // a CPU that has them (`Avx2::detect`).
+        unsafe { $e }
+    }};
+}
+
+/// Applies a two-operand intrinsic to both halves.
+macro_rules! halves {
+    ($f:ident, $a:expr, $b:expr) => {
+        Pair(avx2!($f($a.0, $b.0)), avx2!($f($a.1, $b.1)))
+    };
+}
+
+impl Isa for Avx2 {
+    type V = Pair;
+    type M = Pair;
+
+    #[inline(always)]
+    fn splat(self, x: f64) -> Pair {
+        Pair(avx2!(_mm256_set1_pd(x)), avx2!(_mm256_set1_pd(x)))
+    }
+
+    #[inline(always)]
+    fn load(self, x: &[f64; LANES]) -> Pair {
+        // SAFETY: `x` is 8 readable doubles; each unaligned load reads 4 of them. The CPU
+        // has AVX, as `self` proves.
+        unsafe {
+            Pair(
+                _mm256_loadu_pd(x.as_ptr()),
+                _mm256_loadu_pd(x.as_ptr().add(4)),
+            )
+        }
+    }
+
+    #[inline(always)]
+    fn store(self, v: Pair) -> [f64; LANES] {
+        let mut out = [0.0; LANES];
+        // SAFETY: `out` is 8 writable doubles; each unaligned store writes 4 of them. The
+        // CPU has AVX, as `self` proves.
+        unsafe {
+            _mm256_storeu_pd(out.as_mut_ptr(), v.0);
+            _mm256_storeu_pd(out.as_mut_ptr().add(4), v.1);
+        }
+        out
+    }
+
+    #[inline(always)]
+    fn add(self, a: Pair, b: Pair) -> Pair {
+        halves!(_mm256_add_pd, a, b)
+    }
+
+    #[inline(always)]
+    fn sub(self, a: Pair, b: Pair) -> Pair {
+        halves!(_mm256_sub_pd, a, b)
+    }
+
+    #[inline(always)]
+    fn mul(self, a: Pair, b: Pair) -> Pair {
+        halves!(_mm256_mul_pd, a, b)
+    }
+
+    #[inline(always)]
+    fn fmadd(self, a: Pair, b: Pair, c: Pair) -> Pair {
+        Pair(
+            avx2!(_mm256_fmadd_pd(a.0, b.0, c.0)),
+            avx2!(_mm256_fmadd_pd(a.1, b.1, c.1)),
+        )
+    }
+
+    #[inline(always)]
+    fn min(self, a: Pair, b: Pair) -> Pair {
+        halves!(_mm256_min_pd, a, b)
+    }
+
+    #[inline(always)]
+    fn lt(self, a: Pair, b: Pair) -> Pair {
+        Pair(
+            avx2!(_mm256_cmp_pd::<_CMP_LT_OQ>(a.0, b.0)),
+            avx2!(_mm256_cmp_pd::<_CMP_LT_OQ>(a.1, b.1)),
+        )
+    }
+
+    #[inline(always)]
+    fn select(self, m: Pair, a: Pair, b: Pair) -> Pair {
+        Pair(
+            avx2!(_mm256_blendv_pd(b.0, a.0, m.0)),
+            avx2!(_mm256_blendv_pd(b.1, a.1, m.1)),
+        )
+    }
+
+    #[inline(always)]
+    fn bits(self, m: Pair) -> u8 {
+        avx2!((_mm256_movemask_pd(m.0) | (_mm256_movemask_pd(m.1) << 4)) as u8)
+    }
+
+    #[inline(always)]
+    fn sqrt(self, a: Pair) -> Pair {
+        Pair(avx2!(_mm256_sqrt_pd(a.0)), avx2!(_mm256_sqrt_pd(a.1)))
+    }
+
+    #[inline(always)]
+    fn lookup(self, table: &[f64], idx: &[u32; LANES]) -> Pair {
+        assert!(idx.iter().all(|&i| (i as usize) < table.len()));
+        // SAFETY: each 128-bit load reads 4 of the 8 indices; the assert above keeps
+        // every gathered address inside `table`. The CPU has AVX2, as `self` proves.
+        unsafe {
+            let lo = _mm_loadu_si128(idx.as_ptr().cast());
+            let hi = _mm_loadu_si128(idx.as_ptr().add(4).cast());
+            Pair(
+                _mm256_i32gather_pd::<8>(table.as_ptr(), lo),
+                _mm256_i32gather_pd::<8>(table.as_ptr(), hi),
+            )
+        }
+    }
+}
+
+entry_points!(Avx2, dot_groups = 1, features = "avx2,fma,popcnt");

@@ -1,0 +1,132 @@
+//! The primitives on AVX-512: one `__m512d` holds the 8 lanes, comparisons give an
+//! 8-bit mask.
+
+use std::arch::x86_64::*;
+
+use super::{Isa, entry_points};
+use crate::LANES;
+
+/// Proof that the CPU has AVX-512F, FMA and POPCNT: only [`Avx512::detect`] makes one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Avx512 {
+    _detected: (),
+}
+
+impl Avx512 {
+    /// `Some` on a CPU with AVX-512F, FMA and POPCNT.
+    pub(crate) fn detect() -> Option<Self> {
+        use std::arch::is_x86_feature_detected as has;
+        (has!("avx512f") && has!("fma") && has!("popcnt")).then_some(Self { _detected: () })
+    }
+}
+
+/// Evaluates an expression of AVX-512F and FMA intrinsics.
+macro_rules! avx512 {
+    ($e:expr) => {{
+        // SAFETY: the intrinsics need AVX-512F and FMA, and an `Avx512` (`self`) exists
+        // only on a CPU that has them (`Avx512::detect`).
+        unsafe { $e }
+    }};
+}
+
+impl Isa for Avx512 {
+    type V = __m512d;
+    type M = __mmask8;
+
+    #[inline(always)]
+    fn splat(self, x: f64) -> __m512d {
+        avx512!(_mm512_set1_pd(x))
+    }
+
+    #[inline(always)]
+    fn load(self, x: &[f64; LANES]) -> __m512d {
+        // SAFETY: `x` is 8 readable doubles, the 64 bytes an unaligned load reads; the CPU
+        // has AVX-512F, as `self` proves.
+        unsafe { _mm512_loadu_pd(x.as_ptr()) }
+    }
+
+    #[inline(always)]
+    fn store(self, v: __m512d) -> [f64; LANES] {
+        let mut out = [0.0; LANES];
+        // SAFETY: `out` is 8 writable doubles, the 64 bytes an unaligned store writes;
+        // the CPU has AVX-512F, as `self` proves.
+        unsafe { _mm512_storeu_pd(out.as_mut_ptr(), v) };
+        out
+    }
+
+    #[inline(always)]
+    fn add(self, a: __m512d, b: __m512d) -> __m512d {
+        avx512!(_mm512_add_pd(a, b))
+    }
+
+    #[inline(always)]
+    fn sub(self, a: __m512d, b: __m512d) -> __m512d {
+        avx512!(_mm512_sub_pd(a, b))
+    }
+
+    #[inline(always)]
+    fn mul(self, a: __m512d, b: __m512d) -> __m512d {
+        avx512!(_mm512_mul_pd(a, b))
+    }
+
+    #[inline(always)]
+    fn fmadd(self, a: __m512d, b: __m512d, c: __m512d) -> __m512d {
+        avx512!(_mm512_fmadd_pd(a, b, c))
+    }
+
+    #[inline(always)]
+    fn min(self, a: __m512d, b: __m512d) -> __m512d {
+        avx512!(_mm512_min_pd(a, b))
+    }
+
+    #[inline(always)]
+    fn lt(self, a: __m512d, b: __m512d) -> __mmask8 {
+        avx512!(_mm512_cmp_pd_mask::<_CMP_LT_OQ>(a, b))
+    }
+
+    #[inline(always)]
+    fn select(self, m: __mmask8, a: __m512d, b: __m512d) -> __m512d {
+        avx512!(_mm512_mask_blend_pd(m, b, a))
+    }
+
+    #[inline(always)]
+    fn bits(self, m: __mmask8) -> u8 {
+        m
+    }
+
+    #[inline(always)]
+    fn sqrt(self, a: __m512d) -> __m512d {
+        avx512!(_mm512_sqrt_pd(a))
+    }
+
+    /// A table of 8 or 16 values is looked up with one permute, a longer one gathered
+    /// from memory.
+    #[inline(always)]
+    fn lookup(self, table: &[f64], idx: &[u32; LANES]) -> __m512d {
+        // SAFETY: the first load reads the 32 bytes of `idx`; a table of 8 or 16 is read
+        // by loads of 8 values within it, and a permute only uses the low bits of the
+        // indices; the gather is reached only after the assert that keeps every address
+        // it reads inside `table`. The CPU has AVX-512F, as `self` proves.
+        unsafe {
+            let lanes = _mm256_loadu_si256(idx.as_ptr().cast());
+            match table.len() {
+                8 => {
+                    let idx = _mm512_cvtepu32_epi64(lanes);
+                    _mm512_permutexvar_pd(idx, _mm512_loadu_pd(table.as_ptr()))
+                }
+                16 => {
+                    let idx = _mm512_cvtepu32_epi64(lanes);
+                    let lo = _mm512_loadu_pd(table.as_ptr());
+                    let hi = _mm512_loadu_pd(table.as_ptr().add(8));
+                    _mm512_permutex2var_pd(lo, idx, hi)
+                }
+                _ => {
+                    assert!(idx.iter().all(|&i| (i as usize) < table.len()));
+                    _mm512_i32gather_pd::<8>(lanes, table.as_ptr())
+                }
+            }
+        }
+    }
+}
+
+entry_points!(Avx512, dot_groups = 3, features = "avx512f,fma,popcnt");

@@ -1,0 +1,243 @@
+//! The instruction sets the kernels are compiled for, and the choice between them.
+//!
+//! The kernels (`kernel.rs`) are written once over an 8-lane `f64` vector and its mask,
+//! the [`Isa`] trait; each instruction set implements the trait's primitives with its
+//! intrinsics ([`avx512`], [`avx2`], and [`portable`] Rust for any CPU). A value of an
+//! ISA's type is the proof that the CPU has its features: it can only be made by
+//! [`Kernel::detect`], at run time, so one binary runs on any x86-64 without
+//! `-C target-cpu=native`.
+//!
+//! Each ISA module compiles the kernels' entry points inside functions that carry its
+//! `#[target_feature]`s ([`entry_points!`]); every primitive and every kernel helper is
+//! `#[inline(always)]`, so the whole kernel is one function built for the ISA, as if it
+//! were written with its intrinsics (the shape `pulp` and `multiversion` use).
+
+#[cfg(target_arch = "x86_64")]
+pub(crate) mod avx2;
+#[cfg(target_arch = "x86_64")]
+pub(crate) mod avx512;
+pub(crate) mod portable;
+
+use ladder_core::with_dims;
+
+use crate::kernel::{Block, BoundsGroup, DotCenters, Top2};
+use crate::{LANES, Simd};
+
+/// An 8-lane `f64` vector type, its mask, and the primitives the kernels use. Every
+/// method takes the ISA's value, which exists only on a CPU that has its features.
+pub(crate) trait Isa: Copy {
+    /// Eight `f64` lanes.
+    type V: Copy;
+    /// The result of a lane-wise comparison.
+    type M: Copy;
+
+    /// `x` in every lane.
+    fn splat(self, x: f64) -> Self::V;
+    /// Eight values from memory.
+    fn load(self, x: &[f64; LANES]) -> Self::V;
+    /// The lanes, to memory.
+    fn store(self, v: Self::V) -> [f64; LANES];
+    /// `a + b`.
+    fn add(self, a: Self::V, b: Self::V) -> Self::V;
+    /// `a − b`.
+    fn sub(self, a: Self::V, b: Self::V) -> Self::V;
+    /// `a · b`.
+    fn mul(self, a: Self::V, b: Self::V) -> Self::V;
+    /// `a · b + c`, rounded once.
+    fn fmadd(self, a: Self::V, b: Self::V, c: Self::V) -> Self::V;
+    /// The lesser of `a` and `b` (`b` when they are equal).
+    fn min(self, a: Self::V, b: Self::V) -> Self::V;
+    /// `a < b`, lane by lane (false for NaN).
+    fn lt(self, a: Self::V, b: Self::V) -> Self::M;
+    /// `a` where `m` is set, else `b`.
+    fn select(self, m: Self::M, a: Self::V, b: Self::V) -> Self::V;
+    /// The mask as 8 bits, lane 0 lowest.
+    fn bits(self, m: Self::M) -> u8;
+    /// `√a`.
+    fn sqrt(self, a: Self::V) -> Self::V;
+    /// `table[idx[l]]` in lane `l`; every index must be in bounds.
+    fn lookup(self, table: &[f64], idx: &[u32; LANES]) -> Self::V;
+}
+
+/// The kernels' entry points for one ISA, each compiled with the ISA's features so that
+/// the `#[inline(always)]` kernel and primitives inline into it: `exact_groups`,
+/// `dot_groups` (with `$dot_groups` groups of points in flight, as many as the ISA's
+/// registers hold), `top2_rows` and `sweep`.
+macro_rules! entry_points {
+    ($isa:ty, dot_groups = $dot_groups:literal $(, features = $features:literal)?) => {
+        $(#[target_feature(enable = $features)])?
+        pub(crate) fn exact_groups<const D: usize>(
+            isa: $isa,
+            groups: &[f64],
+            centers: &[f64],
+            d: usize,
+            labels: &mut [u32],
+        ) {
+            crate::kernel::exact_groups::<$isa, D>(isa, groups, centers, d, labels)
+        }
+
+        $(#[target_feature(enable = $features)])?
+        pub(crate) fn dot_groups<const D: usize>(
+            isa: $isa,
+            block: crate::kernel::Block<'_>,
+            centers: &[f64],
+            dot: &crate::kernel::DotCenters,
+            d: usize,
+        ) -> u64 {
+            crate::kernel::dot_groups::<$isa, D, $dot_groups>(isa, block, centers, dot, d)
+        }
+
+        $(#[target_feature(enable = $features)])?
+        pub(crate) fn top2_rows<const D: usize>(
+            isa: $isa,
+            rows: &[f64],
+            idx: &[u32],
+            centers: &[f64],
+            d: usize,
+            scratch: &mut [f64],
+            out: crate::kernel::Top2<'_>,
+        ) {
+            crate::kernel::top2_rows::<$isa, D>(isa, rows, idx, centers, d, scratch, out)
+        }
+
+        $(#[target_feature(enable = $features)])?
+        pub(crate) fn sweep(
+            isa: $isa,
+            groups: &[crate::kernel::BoundsGroup],
+            threshold: &[f64],
+            margin: f64,
+            pending: &mut [u32],
+        ) -> usize {
+            crate::kernel::sweep::<$isa>(isa, groups, threshold, margin, pending)
+        }
+    };
+}
+pub(crate) use entry_points;
+
+/// Which compiled version of the kernels runs, holding the proof that the CPU can run it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kernel {
+    /// AVX-512F with FMA: one register holds the 8 lanes.
+    #[cfg(target_arch = "x86_64")]
+    Avx512(avx512::Avx512),
+    /// AVX2 with FMA: two registers hold the 8 lanes.
+    #[cfg(target_arch = "x86_64")]
+    Avx2(avx2::Avx2),
+    /// Plain Rust, for any CPU.
+    Baseline(portable::Portable),
+}
+
+/// Calls entry point `$f` of the ISA `$kernel` holds, with the dimension `$d` a constant
+/// `D` where [`with_dims!`] makes it one (else `D = 0`, and the kernel reads `d`).
+macro_rules! dispatch_dims {
+    ($kernel:expr, $d:expr, $f:ident($($arg:expr),*)) => {
+        match $kernel {
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: an `Avx512` exists only on a CPU with the features its entry points
+            // are compiled with (`Avx512::detect`).
+            Kernel::Avx512(isa) => unsafe {
+                with_dims!($d, D => avx512::$f::<D>(isa, $($arg),*), _ => avx512::$f::<0>(isa, $($arg),*))
+            },
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: likewise for `Avx2` (`Avx2::detect`).
+            Kernel::Avx2(isa) => unsafe {
+                with_dims!($d, D => avx2::$f::<D>(isa, $($arg),*), _ => avx2::$f::<0>(isa, $($arg),*))
+            },
+            Kernel::Baseline(isa) => {
+                with_dims!($d, D => portable::$f::<D>(isa, $($arg),*), _ => portable::$f::<0>(isa, $($arg),*))
+            }
+        }
+    };
+}
+
+impl Kernel {
+    /// The best kernel this CPU runs.
+    pub(crate) fn detect() -> Self {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if let Some(isa) = avx512::Avx512::detect() {
+                return Kernel::Avx512(isa);
+            }
+            if let Some(isa) = avx2::Avx2::detect() {
+                return Kernel::Avx2(isa);
+            }
+        }
+        Kernel::BASELINE
+    }
+
+    /// The plain-Rust kernel, which every CPU runs.
+    pub(crate) const BASELINE: Kernel = Kernel::Baseline(portable::Portable);
+
+    /// The dot-product kernel needs fused multiply-add in hardware: the vector kernels.
+    pub(crate) fn has_fma(self) -> bool {
+        !matches!(self, Kernel::Baseline(_))
+    }
+
+    /// The instruction set, as the fit's facts report it.
+    pub(crate) fn simd(self) -> Simd {
+        match self {
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Avx512(_) => Simd::Avx512,
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Avx2(_) => Simd::Avx2,
+            Kernel::Baseline(_) => Simd::Baseline,
+        }
+    }
+
+    /// Labels one block (see `kernel::exact_groups` and `kernel::dot_groups`); returns
+    /// how many points the dot-product kernel re-checked exactly.
+    pub(crate) fn assign_block(
+        self,
+        block: Block<'_>,
+        centers: &[f64],
+        dot: Option<&DotCenters>,
+        d: usize,
+    ) -> u64 {
+        match dot {
+            None => {
+                dispatch_dims!(
+                    self,
+                    d,
+                    exact_groups(block.groups, centers, d, block.labels)
+                );
+                0
+            }
+            Some(dot) => dispatch_dims!(self, d, dot_groups(block, centers, dot, d)),
+        }
+    }
+
+    /// The exact top-two scan of the rows `idx` (see `kernel::top2_rows`).
+    pub(crate) fn top2(
+        self,
+        rows: &[f64],
+        idx: &[u32],
+        centers: &[f64],
+        d: usize,
+        scratch: &mut [f64],
+        out: Top2<'_>,
+    ) {
+        dispatch_dims!(self, d, top2_rows(rows, idx, centers, d, scratch, out))
+    }
+
+    /// The bounds' test over groups of 8 points (see `kernel::sweep`).
+    pub(crate) fn sweep(
+        self,
+        groups: &[BoundsGroup],
+        threshold: &[f64],
+        margin: f64,
+        pending: &mut [u32],
+    ) -> usize {
+        match self {
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: an `Avx512` exists only on a CPU with the features its entry points
+            // are compiled with (`Avx512::detect`).
+            Kernel::Avx512(isa) => unsafe {
+                avx512::sweep(isa, groups, threshold, margin, pending)
+            },
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: likewise for `Avx2` (`Avx2::detect`).
+            Kernel::Avx2(isa) => unsafe { avx2::sweep(isa, groups, threshold, margin, pending) },
+            Kernel::Baseline(isa) => portable::sweep(isa, groups, threshold, margin, pending),
+        }
+    }
+}

@@ -1,0 +1,177 @@
+//! The `parallel` stage's own tests: the kernel variants against the contract, and which
+//! path each shape takes.
+
+use super::*;
+use crate::isa::Kernel;
+use crate::kernel::{BoundsGroup, Top2};
+use ladder_core::{FitParams, Points};
+
+#[test]
+fn a_kernel_is_detected_and_named() {
+    let data: Vec<f64> = (0..40).map(f64::from).collect();
+    let fit = Parallel::new()
+        .fit(Points::new(&data, 2).unwrap(), &FitParams::new(3))
+        .unwrap();
+    let facts = fit.details.get::<BoundsFacts>().unwrap();
+    assert_eq!(facts.kernel, Kernel::detect().simd());
+    let json = fit.details.to_json();
+    assert!(["avx512", "avx2", "baseline"].contains(&json["kernel"].as_str().unwrap()));
+}
+
+#[test]
+fn every_kernel_variant_gives_the_same_labels() {
+    for d in [5, 8, 20] {
+        let n = 999;
+        // Integer-valued data: many exact ties between centers.
+        let data: Vec<f64> = (0..n * d).map(|i| ((i * 37) % 11) as f64).collect();
+        let points = Points::new(&data, d).unwrap();
+        let centers: Vec<f64> = data[..7 * d].to_vec();
+        let mut want = vec![0; n];
+        ladder_core::assign_nearest(points, &centers, &mut want);
+        let layout = Layout::new(points);
+        let dot = DotCenters::new(&centers, d);
+        let kernels = [
+            (Kernel::BASELINE, None),
+            (layout.kernel(), None),
+            (layout.kernel(), Some(&dot)),
+        ];
+        for (kernel, dot) in kernels {
+            if dot.is_some() && !kernel.has_fma() {
+                continue;
+            }
+            let mut got = vec![0; n];
+            let block = Block {
+                groups: layout.groups(),
+                norms: layout.norms(),
+                rows: &data,
+                labels: &mut got,
+            };
+            kernel.assign_block(block, &centers, dot, d);
+            assert_eq!(got, want, "{kernel:?}, dot: {}, d = {d}", dot.is_some());
+        }
+    }
+}
+
+#[test]
+fn every_kernel_variant_gives_the_same_top_two_and_test() {
+    let kernels = [Kernel::BASELINE, Kernel::detect()];
+    // 203 points end in a pair of groups, 197 in a single group.
+    for (d, n) in [(1, 203), (3, 197), (17, 203)] {
+        let data: Vec<f64> = (0..n * d).map(|i| ((i * 37) % 11) as f64 * 0.5).collect();
+        let centers: Vec<f64> = data[..9 * d].to_vec();
+        let idx: Vec<u32> = (0..n as u32).collect();
+        let top2 = |kernel: Kernel| {
+            let (mut labels, mut best, mut second) = (vec![0; n], vec![0.0; n], vec![0.0; n]);
+            let mut scratch = vec![0.0; 2 * LANES * d];
+            let out = Top2 {
+                slack: 1e-12,
+                labels: &mut labels,
+                best: &mut best,
+                second: &mut second,
+            };
+            kernel.top2(&data, &idx, &centers, d, &mut scratch, out);
+            (labels, best, second)
+        };
+        let want = top2(Kernel::BASELINE);
+        let mut exact = vec![0; n];
+        ladder_core::assign_nearest(Points::new(&data, d).unwrap(), &centers, &mut exact);
+        assert_eq!(want.0, exact, "d = {d}");
+        for kernel in kernels {
+            assert_eq!(top2(kernel), want, "{kernel:?}, d = {d}");
+        }
+    }
+    // The test over bounds: 8, 16 and 24 thresholds (permute and gather lookups).
+    for k in [8, 16, 24] {
+        let n: usize = 64;
+        let labels: Vec<u32> = (0..n).map(|i| (i * 7 % k) as u32).collect();
+        let upper: Vec<f64> = (0..n).map(|i| (i % 5) as f64).collect();
+        let lower: Vec<f64> = (0..n).map(|i| (i % 3) as f64 + 1.5).collect();
+        let threshold: Vec<f64> = (0..k).map(|j| (j % 4) as f64 * 0.25).collect();
+        let groups: Vec<BoundsGroup> = (0..n / LANES)
+            .map(|g| {
+                let lanes = g * LANES..(g + 1) * LANES;
+                BoundsGroup {
+                    upper: upper[lanes.clone()].try_into().unwrap(),
+                    lower: lower[lanes.clone()].try_into().unwrap(),
+                    labels: labels[lanes].try_into().unwrap(),
+                }
+            })
+            .collect();
+        let want: Vec<u32> = (0..n as u32)
+            .filter(|&i| {
+                let i = i as usize;
+                upper[i] + threshold[labels[i] as usize] + 0.1 >= lower[i]
+            })
+            .collect();
+        for kernel in kernels {
+            let mut pending = vec![0; n + LANES];
+            let len = kernel.sweep(&groups, &threshold, 0.1, &mut pending);
+            assert_eq!(pending[..len], want, "{kernel:?}, k = {k}");
+        }
+    }
+}
+
+/// Clustered points: `blobs` blobs on a line, jittered by a fixed sequence.
+fn clustered(n: usize, d: usize, blobs: usize) -> Vec<f64> {
+    let mut state = 12345u64;
+    let mut jitter = move || {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (state >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+    };
+    (0..n * d)
+        .map(|i| ((i / d) % blobs) as f64 * 4.0 + jitter() * 3.0)
+        .collect()
+}
+
+#[test]
+fn small_fits_use_bounds_and_skip_most_scans_with_the_same_result() {
+    let (n, d, k) = (3000, 2, 10);
+    let data = clustered(n, d, 4);
+    let points = Points::new(&data, d).unwrap();
+    let params = FitParams::new(k);
+    let bounded = Parallel::new().fit(points, &params).unwrap();
+    let brute = Parallel::brute_force().fit(points, &params).unwrap();
+    let bounds = bounded.details.get::<BoundsFacts>().unwrap();
+    assert_eq!(bounds.method, Method::HamerlyBounds);
+    assert_eq!(
+        brute.details.get::<ParallelFacts>().unwrap().method,
+        Method::ExactSquaredDifferences
+    );
+    assert_eq!(bounded.labels, brute.labels);
+    assert_eq!(bounded.iterations, brute.iterations);
+    assert!(bounded.iterations > 5, "{} passes", bounded.iterations);
+    for (a, b) in bounded.centers.iter().zip(&brute.centers) {
+        assert!((a - b).abs() <= 1e-12 * (1.0 + b.abs()), "{a} vs {b}");
+    }
+    let scanned = bounds.points_scanned;
+    let all = (n * bounded.iterations) as u64;
+    assert!(scanned < all / 2, "{scanned} of {all} point scans");
+}
+
+#[test]
+fn large_fits_use_the_threaded_brute_force() {
+    let (n, d, k) = (40_000, 4, 8);
+    let data = clustered(n, d, 8);
+    let points = Points::new(&data, d).unwrap();
+    let fit = Parallel::new()
+        .fit(points, &FitParams::new(k).max_iter(2))
+        .unwrap();
+    let facts = fit.details.get::<ParallelFacts>().unwrap();
+    assert_eq!(facts.method, Method::ExactSquaredDifferences);
+    // Few points but much work per pass: brute force (one block, so one thread).
+    let (n, d, k) = (1000, 64, 32);
+    let data = clustered(n, d, 8);
+    let points = Points::new(&data, d).unwrap();
+    let fit = Parallel::new()
+        .fit(points, &FitParams::new(k).max_iter(2))
+        .unwrap();
+    let facts = fit.details.get::<ParallelFacts>().unwrap();
+    let dot = if Kernel::detect().has_fma() {
+        Method::DotProducts
+    } else {
+        Method::ExactSquaredDifferences
+    };
+    assert_eq!(facts.method, dot);
+}
