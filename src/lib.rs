@@ -8,6 +8,8 @@
 //! - [`harness`]: the stage registry, timed fits and the `ladder` CLI;
 //! - [`naive`], [`vectorized`], [`spatial_tree`], [`parallel`], [`distributed`]: the rungs.
 
+#![warn(missing_docs)]
+
 pub use ladder_blobs as blobs;
 pub use ladder_core as core;
 pub use ladder_distributed as distributed;

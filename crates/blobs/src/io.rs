@@ -19,25 +19,46 @@ const NPY_MAGIC: &[u8] = b"\x93NUMPY";
 /// Why points could not be read or written.
 #[derive(Debug, Error)]
 pub enum IoError {
+    /// There is no such file.
     #[error("{path}: no such file; check the path")]
-    NotFound { path: PathBuf },
+    NotFound {
+        /// The file.
+        path: PathBuf,
+    },
+    /// Reading or writing failed.
     #[error("{path}: {source}")]
     Io {
+        /// The file.
         path: PathBuf,
+        /// What the system said.
         source: std::io::Error,
     },
+    /// A `.npy` file that is not a 2-D float array.
     #[error(
         "{path}: not a 2-D float .npy array ({reason}); save an (n_points, n_features) float64 array with numpy.save"
     )]
-    Npy { path: PathBuf, reason: String },
-    #[error("{path}, line {line}: {reason}")]
-    Csv {
+    Npy {
+        /// The file.
         path: PathBuf,
-        line: u64,
+        /// What is wrong with it.
         reason: String,
     },
+    /// A CSV line that is not a row of numbers like the others.
+    #[error("{path}, line {line}: {reason}")]
+    Csv {
+        /// The file.
+        path: PathBuf,
+        /// The line, from 1.
+        line: u64,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A file without a point.
     #[error("{path}: no points in the file; give at least one row")]
-    Empty { path: PathBuf },
+    Empty {
+        /// The file.
+        path: PathBuf,
+    },
 }
 
 impl IoError {
@@ -206,7 +227,9 @@ fn read_csv(path: &Path) -> Result<Matrix, IoError> {
 pub struct NpyLayout {
     /// Byte offset of row 0.
     pub data_offset: u64,
+    /// Rows.
     pub n: usize,
+    /// Columns.
     pub d: usize,
 }
 

@@ -15,6 +15,8 @@
 //!
 //! [`io`] reads and writes points as `.npy` (what `numpy.load` reads) or CSV.
 
+#![warn(missing_docs)]
+
 pub mod io;
 pub mod mt19937;
 
@@ -87,19 +89,28 @@ pub enum Centers {
 /// The spread of each blob: `make_blobs`'s `cluster_std`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ClusterStd {
+    /// One deviation for every blob.
     Same(f64),
+    /// A deviation per blob.
     PerCenter(Vec<f64>),
 }
 
 /// The arguments of `make_blobs`, with scikit-learn's defaults from [`BlobSpec::new`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct BlobSpec {
+    /// `n_samples`.
     pub samples: Samples,
+    /// `n_features`.
     pub n_features: usize,
+    /// `centers`.
     pub centers: Centers,
+    /// `cluster_std`.
     pub cluster_std: ClusterStd,
+    /// `center_box`.
     pub center_box: (f64, f64),
+    /// `shuffle`.
     pub shuffle: bool,
+    /// `random_state`.
     pub seed: u64,
 }
 
@@ -118,21 +129,25 @@ impl BlobSpec {
         }
     }
 
+    /// `n_features = d`.
     pub fn features(mut self, d: usize) -> Self {
         self.n_features = d;
         self
     }
 
+    /// `cluster_std = std` for every blob.
     pub fn std(mut self, std: f64) -> Self {
         self.cluster_std = ClusterStd::Same(std);
         self
     }
 
+    /// `random_state = seed`.
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = seed;
         self
     }
 
+    /// `shuffle`.
     pub fn shuffle(mut self, shuffle: bool) -> Self {
         self.shuffle = shuffle;
         self
@@ -142,20 +157,28 @@ impl BlobSpec {
 /// What can be wrong with a [`BlobSpec`]; the messages follow scikit-learn's checks.
 #[derive(Debug, Clone, PartialEq, Error)]
 pub enum BlobsError {
+    /// No samples.
     #[error("n_samples must be at least 1")]
     NoSamples,
+    /// No features.
     #[error("n_features must be at least 1")]
     NoFeatures,
+    /// No centers.
     #[error("centers must be at least 1")]
     NoCenters,
+    /// Given centers, per-center samples or deviations that do not fit together.
     #[error("{0}")]
     Shape(String),
+    /// A negative or infinite deviation.
     #[error("cluster_std must be >= 0 and finite, got {0}")]
     BadStd(f64),
+    /// A box that is not finite.
     #[error("center_box ({0}, {1}) must be finite with a finite width")]
     BadBox(f64, f64),
+    /// A seed numpy's `RandomState` does not take.
     #[error("the numpy generator takes seeds 0..=4294967295 (2^32 - 1), got {0}")]
     SeedRange(u64),
+    /// More samples than numpy's generator draws indices for.
     #[error("the numpy generator supports at most 2^32 samples; use --generator fast")]
     TooManySamples,
 }
@@ -163,9 +186,11 @@ pub enum BlobsError {
 /// Generated blobs: the points, the blob each came from, and the blob centers.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Blobs {
+    /// The points, `n × d`.
     pub points: Matrix,
     /// The true blob of each point (scikit-learn's `y`, int64).
     pub labels: Vec<i64>,
+    /// The blob centers, a row each.
     pub centers: Matrix,
 }
 

@@ -1,7 +1,7 @@
 //! One dimension dispatch for every rung: code generic over the number of features `D`
 //! unrolls its loops over them when `D` is a constant.
 
-/// The largest dimension [`with_dims!`] makes a constant.
+/// The largest dimension [`with_dims!`](crate::with_dims) makes a constant.
 pub const MAX_CONST_DIMS: usize = 16;
 
 /// Evaluates `$body` with `$D` a `const usize` equal to `$d` when `1 <= $d <= 16`

@@ -8,10 +8,10 @@
 //! - the points are cut into fixed chunks of [`Distributed::chunk_rows`] rows (Dask's
 //!   `chunks=`); chunk `c` is worker `c mod W`'s among all `W` workers of all processes
 //!   (laid out for the kernel once, for a memory source), but between passes worker 0
-//!   splits the chunks so that all replies reach it at the same time: a
-//!   worker on a busy core hands chunks to faster ones, as work stealing would, and
-//!   worker 0 keeps enough extra chunks to cover the trip the other processes' messages
-//!   make, so that it computes instead of waiting for them;
+//!   splits the chunks so that all replies reach it at the same time: a worker on a busy
+//!   core hands chunks to faster ones, as work stealing would, and worker 0 keeps enough
+//!   extra chunks to cover the trip the other processes' messages make, so that it
+//!   computes instead of waiting for them;
 //! - each iteration worker 0 broadcasts the centers; every worker labels its chunks with
 //!   the `parallel` rung's SIMD kernel and sends worker 0 one message: each chunk's sums
 //!   and counts per cluster (in point order); worker 0 adds the chunks' partials **in
@@ -34,9 +34,10 @@
 //! machine are best bound to a set of CPUs each (`--cpus`, see [`bind_to`]), which the
 //! launcher (`ladder cluster`) does. A cluster can run several fits once connected
 //! ([`Distributed::fit_repeatedly`]). Given a `.npy` file ([`Source::File`]), every
-//! worker memory-maps it and reads only its own chunks, one at a time, at every pass: the operating system pages the file in and out as memory
-//! allows, and the process holds a chunk per worker plus the labels, whatever the size
-//! of the data — out of core. (Where the data in the file is not 8-byte aligned, the
+//! worker memory-maps it and reads only its own chunks, one at a time, at every pass:
+//! the operating system pages the file in and out as memory allows, and the process
+//! holds a chunk per worker plus the labels, whatever the size of the data — out of
+//! core. (Where the data in the file is not 8-byte aligned, the
 //! chunks are read into a buffer instead.)
 //!
 //! **What it costs.** A message round per iteration (centers out, `k × d` partial sums

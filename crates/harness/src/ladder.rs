@@ -8,7 +8,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use anyhow::Result;
-use ladder_core::{Matrix, Stage};
+use ladder_core::{FitParams, Matrix, Points, Stage};
 
 use crate::report::{self, Artifact, Machine, Markdown, Measurement, Report, RowKind, Timing};
 use crate::run::{self, Outcome};
@@ -101,63 +101,17 @@ pub fn measure(
 ) -> Result<Option<Report>> {
     let (view, params) = (points.view(), &workload.params());
     // 1. Equal work first: each stage against naive, before any timing.
-    let outcomes: Vec<Outcome> = stages
-        .iter()
-        .map(|s| run::outcome(*s, view, params, settings.outcome_fits))
-        .collect::<Result<_>>()?;
+    let outcomes = equal_work(stages, view, params, settings.outcome_fits)?;
     let existing_labels: Vec<Vec<u32>> = existing.iter().map(|e| (e.fit)()).collect();
-    for (stage, o) in stages.iter().zip(&outcomes) {
-        if o.labels != outcomes[0].labels || o.iterations != outcomes[0].iterations {
-            eprintln!(
-                "warning: {} does not match naive's labels and iterations; it is marked in the table",
-                stage.name()
-            );
-        }
-    }
     // 2. The timed samples.
-    let mut contenders: Vec<Contender<'_>> = stages
-        .iter()
-        .map(|&stage| Contender {
-            name: stage.name(),
-            fit: Box::new(move || {
-                black_box(stage.fit(black_box(view), params).expect("checked above"));
-            }),
-        })
-        .collect();
-    contenders.extend(existing.iter().map(|e| Contender {
-        name: &e.name,
-        fit: Box::new(|| {
-            black_box((e.fit)());
-        }),
-    }));
-    let timed = clock.time(&contenders)?;
-    drop(contenders);
-    let Some(timings) = timed else {
+    let Some(timings) = time(stages, &existing, view, params, clock)? else {
         return Ok(None);
     };
     let mut timings = timings.into_iter();
     // 3. Profiles, in a pass of their own.
     let mut measurements = Vec::new();
-    for (stage, o) in stages.iter().zip(outcomes) {
-        let file = format!("flamegraphs/{}.svg", stage.name());
-        let profiled = profile::flamegraph(*stage, view, params, settings.profile_time).and_then(
-            |(svg, _)| {
-                report::write_artifact(
-                    dir,
-                    &Artifact {
-                        name: file.clone(),
-                        bytes: svg,
-                    },
-                )
-            },
-        );
-        let flamegraph = match profiled {
-            Ok(_) => Some(file),
-            Err(e) => {
-                eprintln!("no flamegraph for {}: {e:#}", stage.name());
-                None
-            }
-        };
+    for (&stage, o) in stages.iter().zip(outcomes) {
+        let flamegraph = profile_into(stage, view, params, settings.profile_time, dir);
         measurements.push(Measurement {
             name: stage.name().to_string(),
             summary: stage.summary().to_string(),
@@ -192,6 +146,81 @@ pub fn measure(
         settings.criterion_report.clone(),
     )?;
     Ok(Some(report))
+}
+
+/// Every stage's outcome over `fits` fits, and a warning for each that does not match
+/// the first's (naive's) labels and iterations.
+fn equal_work(
+    stages: &[&dyn Stage],
+    points: Points<'_>,
+    params: &FitParams,
+    fits: usize,
+) -> Result<Vec<Outcome>> {
+    let outcomes: Vec<Outcome> = stages
+        .iter()
+        .map(|s| run::outcome(*s, points, params, fits))
+        .collect::<Result<_>>()?;
+    for (stage, o) in stages.iter().zip(&outcomes) {
+        if o.labels != outcomes[0].labels || o.iterations != outcomes[0].iterations {
+            eprintln!(
+                "warning: {} does not match naive's labels and iterations; it is marked in the table",
+                stage.name()
+            );
+        }
+    }
+    Ok(outcomes)
+}
+
+/// Every stage's and existing implementation's whole fit, timed by `clock`.
+fn time(
+    stages: &[&dyn Stage],
+    existing: &[Existing<'_>],
+    points: Points<'_>,
+    params: &FitParams,
+    clock: &mut dyn Clock,
+) -> Result<Option<Vec<Timing>>> {
+    let mut contenders: Vec<Contender<'_>> = stages
+        .iter()
+        .map(|&stage| Contender {
+            name: stage.name(),
+            fit: Box::new(move || {
+                black_box(stage.fit(black_box(points), params).expect("checked above"));
+            }),
+        })
+        .collect();
+    contenders.extend(existing.iter().map(|e| Contender {
+        name: &e.name,
+        fit: Box::new(|| {
+            black_box((e.fit)());
+        }),
+    }));
+    clock.time(&contenders)
+}
+
+/// Profiles `stage` into `dir/flamegraphs/NAME.svg`; the file's name, relative to `dir`,
+/// or `None` (and a warning) if that failed.
+fn profile_into(
+    stage: &dyn Stage,
+    points: Points<'_>,
+    params: &FitParams,
+    duration: Duration,
+    dir: &Path,
+) -> Option<String> {
+    let name = format!("flamegraphs/{}.svg", stage.name());
+    let written = profile::flamegraph(stage, points, params, duration).and_then(|(svg, _)| {
+        let artifact = Artifact {
+            name: name.clone(),
+            bytes: svg,
+        };
+        report::write_artifact(dir, &artifact)
+    });
+    match written {
+        Ok(_) => Some(name),
+        Err(e) => {
+            eprintln!("no flamegraph for {}: {e:#}", stage.name());
+            None
+        }
+    }
 }
 
 /// Writes the report into `dir` and prints its table.

@@ -20,9 +20,10 @@ fn path(dir: &Path, name: &str) -> String {
     dir.join(name).to_str().unwrap().to_string()
 }
 
-fn seed_points(dir: &Path) -> String {
-    let points = path(dir, "seed.npy");
-    ok(&[
+/// The seed's points, written by `ladder blobs` to `dir/name` (`.npy` or `.csv`).
+fn seed_points_as(dir: &Path, name: &str) -> String {
+    let points = path(dir, name);
+    let seed = [
         "blobs",
         "--samples",
         "5000",
@@ -30,10 +31,15 @@ fn seed_points(dir: &Path) -> String {
         "4",
         "--std",
         "0.6",
-        "--out",
-        &points,
-    ]);
+    ];
+    let mut args = seed.to_vec();
+    args.extend(["--out", &points]);
+    ok(&args);
     points
+}
+
+fn seed_points(dir: &Path) -> String {
+    seed_points_as(dir, "seed.npy")
 }
 
 fn reference_labels() -> Value {
@@ -78,18 +84,7 @@ fn blobs_then_fit_reproduces_the_seed_run() {
 #[test]
 fn csv_input_and_output_give_the_same_fit() {
     let dir = tempfile::tempdir().unwrap();
-    let csv = path(dir.path(), "p.csv");
-    ok(&[
-        "blobs",
-        "--samples",
-        "5000",
-        "--centers",
-        "4",
-        "--std",
-        "0.6",
-        "--out",
-        &csv,
-    ]);
+    let csv = seed_points_as(dir.path(), "p.csv");
     let result = path(dir.path(), "r.json");
     ok(&["fit", "--input", &csv, "--k", "10", "--out", &result]);
     let r = read_json(Path::new(&result));

@@ -2,7 +2,7 @@
 //! process may hold, and peers that never come or die. Every run is bounded in time.
 
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use ladder_blobs::io::write_points_npy;
@@ -109,6 +109,22 @@ fn spawn(args: &[&str]) -> std::process::Child {
     LADDER.spawn(args)
 }
 
+/// Waits for `child`, which must succeed within `limit`.
+fn succeeds_within(child: Child, limit: Duration) {
+    let (out, _) = finish_within(child, limit);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+}
+
+/// The fit `ladder fit --out` wrote to `result` has naive's labels on `m` with `params`.
+fn has_naives_labels(result: &Path, m: &Matrix, params: &FitParams) -> serde_json::Value {
+    let r = read_json(result);
+    let reference = naive(m.view(), params);
+    assert_eq!(labels_of(&r["labels"]), reference.labels);
+    assert_eq!(r["iterations"], reference.iterations);
+    r
+}
+
 fn finish_within(child: std::process::Child, limit: Duration) -> (Output, Duration) {
     let start = Instant::now();
     let out = child.wait_with_output().unwrap();
@@ -121,8 +137,7 @@ fn finish_within(child: std::process::Child, limit: Duration) -> (Output, Durati
 fn two_processes_on_loopback_give_naives_labels() {
     let dir = tempfile::tempdir().unwrap();
     let m = blobs(6000, 4, 2, Generator::Numpy);
-    let input = dir.path().join("p.npy");
-    write_points_npy(&input, &m).unwrap();
+    let input = npy_input(dir.path(), &m);
     let hosts = hostfile(dir.path());
     let result = dir.path().join("r.json");
     let (input, result_s) = (input.to_str().unwrap(), result.to_str().unwrap());
@@ -168,22 +183,9 @@ fn two_processes_on_loopback_give_naives_labels() {
     }
     let one = spawn(&p1);
     let zero = spawn(&p0);
-    let (out0, _) = finish_within(zero, Duration::from_secs(90));
-    let (out1, _) = finish_within(one, Duration::from_secs(90));
-    assert!(
-        out0.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out0.stderr)
-    );
-    assert!(
-        out1.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out1.stderr)
-    );
-    let r = read_json(&result);
-    let reference = naive(m.view(), &FitParams::new(9));
-    assert_eq!(labels_of(&r["labels"]), reference.labels);
-    assert_eq!(r["iterations"], reference.iterations);
+    succeeds_within(zero, Duration::from_secs(90));
+    succeeds_within(one, Duration::from_secs(90));
+    let r = has_naives_labels(&result, &m, &FitParams::new(9));
     assert_eq!(r["details"]["processes"], 2);
 }
 
@@ -224,17 +226,48 @@ fn a_file_larger_than_the_memory_limit_is_fitted_out_of_core() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let r = read_json(&result);
-    let reference = naive(m.view(), &FitParams::new(4).max_iter(3));
-    assert_eq!(labels_of(&r["labels"]), reference.labels);
-    assert_eq!(r["iterations"], reference.iterations);
+    let r = has_naives_labels(&result, &m, &FitParams::new(4).max_iter(3));
     assert!(r["details"]["source"].as_str().unwrap().starts_with("file"));
 }
 
-fn small_input(dir: &Path) -> String {
+/// `m` written to `dir/p.npy`.
+fn npy_input(dir: &Path, m: &Matrix) -> std::path::PathBuf {
     let path = dir.join("p.npy");
-    write_points_npy(&path, &blobs(3000, 3, 2, Generator::Numpy)).unwrap();
-    path.to_str().unwrap().to_string()
+    write_points_npy(&path, m).unwrap();
+    path
+}
+
+fn small_input(dir: &Path) -> String {
+    let m = blobs(3000, 3, 2, Generator::Numpy);
+    npy_input(dir, &m).to_str().unwrap().to_string()
+}
+
+/// Waits for `child`, which must fail within `limit` with one line on stderr; returns
+/// that line.
+fn fails_with_one_line(child: Child, limit: Duration) -> String {
+    let (out, _) = finish_within(child, limit);
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(!out.status.success(), "succeeded: {err}");
+    assert!(err.starts_with("ladder: error: "), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    err
+}
+
+/// Starts process `process` of the cluster `hosts`, fitting `input` with k = 3 and
+/// `extra` arguments.
+fn cluster_fit(input: &str, hosts: &str, process: &str, extra: &[&str]) -> Child {
+    let mut args = vec![
+        "fit",
+        "--stage",
+        "distributed",
+        "--input",
+        input,
+        "--k",
+        "3",
+    ];
+    args.extend(["--hosts", hosts, "--process", process]);
+    args.extend_from_slice(extra);
+    spawn(&args)
 }
 
 #[test]
@@ -242,26 +275,9 @@ fn a_peer_that_never_arrives_ends_the_fit_with_an_error() {
     let dir = tempfile::tempdir().unwrap();
     let input = small_input(dir.path());
     let hosts = hostfile(dir.path());
-    let zero = spawn(&[
-        "fit",
-        "--stage",
-        "distributed",
-        "--input",
-        &input,
-        "--k",
-        "3",
-        "--hosts",
-        &hosts,
-        "--process",
-        "0",
-        "--timeout",
-        "3",
-    ]);
-    let (out, _) = finish_within(zero, Duration::from_secs(15));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success());
+    let zero = cluster_fit(&input, &hosts, "0", &["--timeout", "3"]);
+    let err = fails_with_one_line(zero, Duration::from_secs(15));
     assert!(err.contains("no result within 3 s"), "{err}");
-    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
 }
 
 #[test]
@@ -270,39 +286,20 @@ fn a_peer_killed_mid_run_ends_the_fit_with_an_error() {
     let input = small_input(dir.path());
     let hosts = hostfile(dir.path());
     // Endless passes (no early stop), so the fit is running when the peer dies.
-    let common = [
-        "fit",
-        "--stage",
-        "distributed",
-        "--input",
-        &input,
-        "--k",
-        "3",
+    let endless = [
         "--no-early-stop",
         "--max-iter",
         "100000000",
-        "--hosts",
-        &hosts,
         "--timeout",
         "6",
     ];
-    let mut p1 = common.to_vec();
-    p1.extend(["--process", "1"]);
-    let mut p0 = common.to_vec();
-    p0.extend(["--process", "0"]);
-    let mut one = spawn(&p1);
-    let zero = spawn(&p0);
+    let mut one = cluster_fit(&input, &hosts, "1", &endless);
+    let zero = cluster_fit(&input, &hosts, "0", &endless);
     std::thread::sleep(Duration::from_millis(1500));
     one.kill().unwrap();
     let _ = one.wait();
-    let (out, _) = finish_within(zero, Duration::from_secs(20));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        !out.status.success(),
-        "process 0 succeeded without its peer"
-    );
-    assert!(err.starts_with("ladder: error: "), "{err}");
-    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    // Process 0 cannot succeed without its peer.
+    fails_with_one_line(zero, Duration::from_secs(20));
 }
 
 #[test]
@@ -310,40 +307,18 @@ fn mismatched_processes_refuse_instead_of_computing_garbage() {
     let dir = tempfile::tempdir().unwrap();
     let input = small_input(dir.path());
     let hosts = hostfile(dir.path());
-    let one = spawn(&[
-        "fit",
-        "--stage",
-        "distributed",
-        "--input",
+    let one = cluster_fit(
         &input,
-        "--k",
-        "3",
-        "--hosts",
         &hosts,
-        "--process",
         "1",
-        "--chunk-rows",
-        "500",
-        "--timeout",
-        "5",
-    ]);
-    let zero = spawn(&[
-        "fit",
-        "--stage",
-        "distributed",
-        "--input",
+        &["--chunk-rows", "500", "--timeout", "5"],
+    );
+    let zero = cluster_fit(
         &input,
-        "--k",
-        "3",
-        "--hosts",
         &hosts,
-        "--process",
         "0",
-        "--chunk-rows",
-        "700",
-        "--timeout",
-        "5",
-    ]);
+        &["--chunk-rows", "700", "--timeout", "5"],
+    );
     let (out, _) = finish_within(zero, Duration::from_secs(20));
     let _ = finish_within(one, Duration::from_secs(20));
     let err = String::from_utf8_lossy(&out.stderr);
@@ -355,8 +330,7 @@ fn mismatched_processes_refuse_instead_of_computing_garbage() {
 fn the_local_cluster_launcher_runs_and_collects_the_result() {
     let dir = tempfile::tempdir().unwrap();
     let m = blobs(4000, 3, 2, Generator::Numpy);
-    let input = dir.path().join("p.npy");
-    write_points_npy(&input, &m).unwrap();
+    let input = npy_input(dir.path(), &m);
     let result = dir.path().join("r.json");
     let script = concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -391,14 +365,7 @@ fn the_local_cluster_launcher_runs_and_collects_the_result() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let (out, _) = finish_within(child, Duration::from_secs(90));
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let r = read_json(&result);
-    let reference = naive(m.view(), &FitParams::new(5));
-    assert_eq!(labels_of(&r["labels"]), reference.labels);
+    succeeds_within(child, Duration::from_secs(90));
+    let r = has_naives_labels(&result, &m, &FitParams::new(5));
     assert_eq!(r["details"]["processes"], 3);
 }

@@ -33,7 +33,7 @@ use ladder_core::{Details, Points, Steps, divide_sums, sq_dist};
 use serde::{Serialize, Serializer};
 
 use crate::isa::Kernel;
-use crate::kernel::{BoundsGroup, Top2};
+use crate::kernel::{BoundsGroup, Pending, Top2};
 use crate::{LANES, Method, Simd, accumulate};
 
 /// Points scanned at a time: the scan's output stays small (and in cache).
@@ -175,7 +175,8 @@ impl<'a> BoundsSteps<'a> {
                 second: &mut self.scan_second[..chunk.len()],
             };
             let scratch = &mut self.scratch;
-            self.kernel.top2(rows, chunk, centers, d, scratch, out);
+            let pending = Pending { rows, idx: chunk };
+            self.kernel.top2(pending, centers, d, scratch, out);
             // Plain slices, so the loop keeps its pointers in registers.
             let groups = &mut self.groups[..];
             let (moved, others_moved) = (&self.moved[..], &self.others_moved[..]);

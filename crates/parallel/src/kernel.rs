@@ -24,6 +24,13 @@ pub(crate) struct Block<'a> {
     pub(crate) labels: &'a mut [u32],
 }
 
+/// The points a top-two scan looks at: the rows `idx` of the row-major `rows`.
+#[derive(Clone, Copy)]
+pub(crate) struct Pending<'a> {
+    pub(crate) rows: &'a [f64],
+    pub(crate) idx: &'a [u32],
+}
+
 /// Where the top-two scan writes, point by point: the nearest center and the two
 /// smallest distances.
 pub(crate) struct Top2<'a> {
@@ -254,8 +261,8 @@ fn dot_run<S: Isa, const D: usize, const G: usize>(
     rechecks
 }
 
-/// Like [`exact_groups`], for the rows `idx` of the row-major `rows`, also keeping each
-/// point's second-smallest distance, which the bounds need. Fills `labels`, and `best`
+/// Like [`exact_groups`], for the `pending` points, also keeping each point's
+/// second-smallest distance, which the bounds need. Fills `labels`, and `best`
 /// and `second` with the square roots of the two smallest squared distances, times
 /// `1 + slack` and `1 − slack`. The points are packed feature-major 16 at a time into
 /// `scratch` (at least `16 d` values), and the two groups are scanned together, so their
@@ -263,13 +270,13 @@ fn dot_run<S: Isa, const D: usize, const G: usize>(
 #[inline(always)]
 pub(crate) fn top2_rows<S: Isa, const D: usize>(
     isa: S,
-    rows: &[f64],
-    idx: &[u32],
+    pending: Pending<'_>,
     centers: &[f64],
     d: usize,
     scratch: &mut [f64],
     out: Top2<'_>,
 ) {
+    let (rows, idx) = (pending.rows, pending.idx);
     let d = dims::<D>(d);
     let width = d * LANES;
     let scratch = &mut scratch[..2 * width];

@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::isa::Kernel;
-use crate::kernel::{BoundsGroup, Top2};
+use crate::kernel::{BoundsGroup, Pending, Top2};
 use ladder_core::{FitParams, Points};
 
 #[test]
@@ -69,7 +69,11 @@ fn every_kernel_variant_gives_the_same_top_two_and_test() {
                 best: &mut best,
                 second: &mut second,
             };
-            kernel.top2(&data, &idx, &centers, d, &mut scratch, out);
+            let pending = Pending {
+                rows: &data,
+                idx: &idx,
+            };
+            kernel.top2(pending, &centers, d, &mut scratch, out);
             (labels, best, second)
         };
         let want = top2(Kernel::BASELINE);
@@ -150,28 +154,28 @@ fn small_fits_use_bounds_and_skip_most_scans_with_the_same_result() {
     assert!(scanned < all / 2, "{scanned} of {all} point scans");
 }
 
+/// The method `Parallel::new()` picks for 2 passes over `n × d` clustered points with
+/// `k` clusters (a brute-force one, or the test fails).
+fn brute_force_method(n: usize, d: usize, k: usize) -> Method {
+    let data = clustered(n, d, 8);
+    let points = Points::new(&data, d).unwrap();
+    let fit = Parallel::new()
+        .fit(points, &FitParams::new(k).max_iter(2))
+        .unwrap();
+    fit.details.get::<ParallelFacts>().unwrap().method
+}
+
 #[test]
 fn large_fits_use_the_threaded_brute_force() {
-    let (n, d, k) = (40_000, 4, 8);
-    let data = clustered(n, d, 8);
-    let points = Points::new(&data, d).unwrap();
-    let fit = Parallel::new()
-        .fit(points, &FitParams::new(k).max_iter(2))
-        .unwrap();
-    let facts = fit.details.get::<ParallelFacts>().unwrap();
-    assert_eq!(facts.method, Method::ExactSquaredDifferences);
+    assert_eq!(
+        brute_force_method(40_000, 4, 8),
+        Method::ExactSquaredDifferences
+    );
     // Few points but much work per pass: brute force (one block, so one thread).
-    let (n, d, k) = (1000, 64, 32);
-    let data = clustered(n, d, 8);
-    let points = Points::new(&data, d).unwrap();
-    let fit = Parallel::new()
-        .fit(points, &FitParams::new(k).max_iter(2))
-        .unwrap();
-    let facts = fit.details.get::<ParallelFacts>().unwrap();
     let dot = if Kernel::detect().has_fma() {
         Method::DotProducts
     } else {
         Method::ExactSquaredDifferences
     };
-    assert_eq!(facts.method, dot);
+    assert_eq!(brute_force_method(1000, 64, 32), dot);
 }

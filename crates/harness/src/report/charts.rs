@@ -20,8 +20,33 @@ fn color(r: &Row) -> RGBColor {
     }
 }
 
+/// The name under the bar at `x` (bars stand at 0, 1, 2, …), or nothing between bars.
+fn bar_label<'a>(x: f64, mut rows: impl Iterator<Item = &'a Row>) -> String {
+    let i = x.round();
+    match (x - i).abs() < 1e-9 && i >= 0.0 {
+        true => rows
+            .nth(i as usize)
+            .map_or_else(String::new, |r| r.name.clone()),
+        false => String::new(),
+    }
+}
+
 fn err(e: impl std::fmt::Display) -> anyhow::Error {
     anyhow!("drawing a chart: {e}")
+}
+
+/// The chart `name`: a bar per row on a log scale (see [`log_bars`]).
+fn log_chart(
+    name: &str,
+    report: &Report,
+    caption: &str,
+    y_desc: &str,
+    value: impl Fn(&Row) -> f64,
+    whiskers: impl Fn(&Row) -> Option<(f64, f64)>,
+) -> Result<Vec<Artifact>> {
+    let mut svg = String::new();
+    log_bars(&mut svg, report, caption, y_desc, value, whiskers)?;
+    Ok(vec![Artifact::text(name, svg)])
 }
 
 /// A bar per row on a log scale: `value(row)` with optional whiskers `(low, high)`,
@@ -61,14 +86,7 @@ fn log_bars(
         .configure_mesh()
         .disable_x_mesh()
         .x_labels(n)
-        .x_label_formatter(&|x| {
-            let i = x.round();
-            if (x - i).abs() < 1e-9 && i >= 0.0 && (i as usize) < n {
-                rows[i as usize].name.clone()
-            } else {
-                String::new()
-            }
-        })
+        .x_label_formatter(&|x| bar_label(*x, rows.iter()))
         .y_desc(y_desc)
         .draw()
         .map_err(err)?;
@@ -98,16 +116,14 @@ pub struct TimeChart;
 
 impl Exporter for TimeChart {
     fn render(&self, report: &Report) -> Result<Vec<Artifact>> {
-        let mut svg = String::new();
-        log_bars(
-            &mut svg,
+        log_chart(
+            "time.svg",
             report,
             "Time per whole fit (median, 95 % CI; log scale)",
             "seconds",
             |r| r.timing.median_seconds,
             |r| Some((r.timing.ci_low_seconds, r.timing.ci_high_seconds)),
-        )?;
-        Ok(vec![Artifact::text("time.svg", svg)])
+        )
     }
 }
 
@@ -116,16 +132,15 @@ pub struct SpeedupChart;
 
 impl Exporter for SpeedupChart {
     fn render(&self, report: &Report) -> Result<Vec<Artifact>> {
-        let mut svg = String::new();
-        log_bars(
-            &mut svg,
+        let title = "The speedup ladder: times faster than naive (log scale)";
+        log_chart(
+            "speedup.svg",
             report,
-            "The speedup ladder: times faster than naive (log scale)",
+            title,
             "× naive",
             |r| r.speedup_vs_naive,
             |_| None,
-        )?;
-        Ok(vec![Artifact::text("speedup.svg", svg)])
+        )
     }
 }
 
@@ -164,14 +179,7 @@ fn split_bars(svg: &mut String, report: &Report) -> Result<()> {
         .configure_mesh()
         .disable_x_mesh()
         .x_labels(n)
-        .x_label_formatter(&|x| {
-            let i = x.round();
-            if (x - i).abs() < 1e-9 && i >= 0.0 && (i as usize) < rows.len() {
-                rows[i as usize].name.clone()
-            } else {
-                String::new()
-            }
-        })
+        .x_label_formatter(&|x| bar_label(*x, rows.iter().copied()))
         .y_desc("% of assignment + update")
         .draw()
         .map_err(err)?;

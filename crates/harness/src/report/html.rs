@@ -35,114 +35,146 @@ el.textContent=ok.length===imgs.length?'All '+imgs.length+' images loaded.':'Mis
 
 impl Exporter for Html {
     fn render(&self, report: &Report) -> Result<Vec<Artifact>> {
-        let w = &report.workload;
-        let m = &report.machine;
         let mut s = String::new();
-        let _ = write!(
-            s,
-            "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
-             <title>kmeans-ladder speedup report</title><style>{STYLE}</style></head><body>\
-             <h1>kmeans-ladder: the speedup report</h1>\
-             <p>Workload: {} — {} points × {} features, k = {}, init {}.</p>\
-             <p>Measured on {} ({} logical cores, {} threads; {}; {}), commit <code>{}</code>, {}. Mode: {}.</p>",
-            esc(&w.description),
-            w.n,
-            w.d,
-            w.k,
-            esc(&w.init),
-            esc(&m.cpu),
-            m.logical_cores,
-            m.threads,
-            esc(&m.os),
-            esc(&m.rustc),
-            esc(&m.commit),
-            esc(&m.date),
-            esc(&report.mode)
-        );
-        if let Some(best) = report.fastest_rung() {
-            let _ = write!(
-                s,
-                "<p>The fastest rung, <b>{}</b>, fits the seed workload {:.0}× faster than the naive reference.</p>",
-                esc(&best.name),
-                best.speedup_vs_naive
-            );
-        }
-        s += "<h2 id=\"table\">The speedup table</h2><table id=\"speedup\"><thead><tr>";
-        let table = table(report);
-        for h in table.headers() {
-            let _ = write!(s, "<th>{}</th>", esc(h));
-        }
-        s += "</tr></thead><tbody>";
-        for (r, cells) in report.rows.iter().zip(table.rows()) {
-            let class = match (r.labels_match, r.kind) {
-                (false, _) => " class=\"mismatch\"",
-                (true, RowKind::Existing) => " class=\"existing\"",
-                _ => "",
-            };
-            let _ = write!(s, "<tr{class} title=\"{}\">", esc(&r.summary));
-            for c in cells {
-                let _ = write!(s, "<td>{}</td>", esc(c));
-            }
-            s += "</tr>";
-        }
-        let _ = write!(
-            s,
-            "</tbody></table><p>Each time is one whole fit: the median with its 95 % confidence \
-             interval ({}). <span class=\"warn\">⚠</span> marks an interval wider than {:.0} % of \
-             the median. Every stage's labels are compared with <code>naive</code>'s before timing; \
-             a row that disagrees is shown in red.</p>",
-            esc(report.rows.first().map_or("", |r| r.timing.source.as_str())),
-            100.0 * WIDE_SPREAD
-        );
-        for r in report.rows.iter().filter(|r| r.kind == RowKind::Existing) {
-            let _ = write!(s, "<p><i>{}</i>: {}</p>", esc(&r.name), esc(&r.summary));
-        }
-        s += "<h2 id=\"how\">How each rung ran</h2><p>Each stage's own account of its \
-              fit in this run: the kernel it picked, its method, what it skipped, its \
-              threads.</p><ul id=\"how-list\">";
-        for r in report.rows.iter().filter(|r| !r.details.is_empty()) {
-            let _ = write!(s, "<li><b>{}</b>: {}</li>", esc(&r.name), esc(&r.how()));
-        }
-        s += "</ul>";
-        s += "<h2 id=\"charts\">Charts</h2>";
-        for (file, alt) in [
-            ("time.svg", "time per stage, log scale"),
-            ("speedup.svg", "the speedup ladder"),
-            ("split.svg", "assignment vs update"),
-        ] {
-            let _ = write!(
-                s,
-                "<figure><img class=\"chart\" src=\"{file}\" alt=\"{alt}\"></figure>"
-            );
-        }
-        s += "<h2 id=\"flamegraphs\">Flamegraphs</h2><p>One per stage, profiled in a pass \
-              separate from the timed samples. Click one to open it; in the full view, click a \
-              frame to zoom and use Ctrl-F to search.</p><div class=\"flames\">";
-        for r in report.rows.iter().filter(|r| r.flamegraph.is_some()) {
-            let f = esc(r.flamegraph.as_deref().unwrap_or_default());
-            let _ = write!(
-                s,
-                "<figure><a class=\"flamegraph\" href=\"{f}\"><img src=\"{f}\" alt=\"flamegraph of {0}\"></a>\
-                 <figcaption>{0}</figcaption></figure>",
-                esc(&r.name)
-            );
-        }
-        s += "</div><h2>Files</h2><ul><li><a href=\"speedup.md\">speedup.md</a> — the table as markdown</li>\
-              <li><a href=\"results.json\">results.json</a> — every figure, with the machine (schema version ";
-        let _ = write!(s, "{})</li>", report.schema_version);
-        if let Some(c) = &report.criterion_report {
-            let _ = write!(
-                s,
-                "<li><a id=\"criterion\" href=\"{}\">criterion's report</a> — every sample, distributions, comparisons with saved baselines</li>",
-                esc(c)
-            );
-        }
+        head(&mut s, report);
+        table_section(&mut s, report);
+        how_section(&mut s, report);
+        charts_section(&mut s);
+        flamegraphs_section(&mut s, report);
+        files_section(&mut s, report);
         let _ = writeln!(
             s,
-            "</ul><p id=\"load-check\">Checking images…</p>{LOAD_CHECK}</body></html>"
+            "<p id=\"load-check\">Checking images…</p>{LOAD_CHECK}</body></html>"
         );
         Ok(vec![Artifact::text("index.html", s)])
     }
+}
+
+/// The page's head, the workload, the machine, and the headline.
+fn head(s: &mut String, report: &Report) {
+    let w = &report.workload;
+    let m = &report.machine;
+    let _ = write!(
+        s,
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <title>kmeans-ladder speedup report</title><style>{STYLE}</style></head><body>\
+         <h1>kmeans-ladder: the speedup report</h1>\
+         <p>Workload: {} — {} points × {} features, k = {}, init {}.</p>\
+         <p>Measured on {} ({} logical cores, {} threads; {}; {}), commit <code>{}</code>, {}. Mode: {}.</p>",
+        esc(&w.description),
+        w.n,
+        w.d,
+        w.k,
+        esc(&w.init),
+        esc(&m.cpu),
+        m.logical_cores,
+        m.threads,
+        esc(&m.os),
+        esc(&m.rustc),
+        esc(&m.commit),
+        esc(&m.date),
+        esc(&report.mode)
+    );
+    if let Some(best) = report.fastest_rung() {
+        let _ = write!(
+            s,
+            "<p>The fastest rung, <b>{}</b>, fits the seed workload {:.0}× faster than the naive reference.</p>",
+            esc(&best.name),
+            best.speedup_vs_naive
+        );
+    }
+}
+
+/// The speedup table, as the markdown shows it, and what its marks mean.
+fn table_section(s: &mut String, report: &Report) {
+    *s += "<h2 id=\"table\">The speedup table</h2><table id=\"speedup\"><thead><tr>";
+    let table = table(report);
+    for h in table.headers() {
+        let _ = write!(s, "<th>{}</th>", esc(h));
+    }
+    *s += "</tr></thead><tbody>";
+    for (r, cells) in report.rows.iter().zip(table.rows()) {
+        let class = match (r.labels_match, r.kind) {
+            (false, _) => " class=\"mismatch\"",
+            (true, RowKind::Existing) => " class=\"existing\"",
+            _ => "",
+        };
+        let _ = write!(s, "<tr{class} title=\"{}\">", esc(&r.summary));
+        for c in cells {
+            let _ = write!(s, "<td>{}</td>", esc(c));
+        }
+        *s += "</tr>";
+    }
+    let _ = write!(
+        s,
+        "</tbody></table><p>Each time is one whole fit: the median with its 95 % confidence \
+         interval ({}). <span class=\"warn\">⚠</span> marks an interval wider than {:.0} % of \
+         the median. Every stage's labels are compared with <code>naive</code>'s before timing; \
+         a row that disagrees is shown in red.</p>",
+        esc(report.rows.first().map_or("", |r| r.timing.source.as_str())),
+        100.0 * WIDE_SPREAD
+    );
+    for r in report.rows.iter().filter(|r| r.kind == RowKind::Existing) {
+        let _ = write!(s, "<p><i>{}</i>: {}</p>", esc(&r.name), esc(&r.summary));
+    }
+}
+
+/// Each rung's own account of its fit.
+fn how_section(s: &mut String, report: &Report) {
+    *s += "<h2 id=\"how\">How each rung ran</h2><p>Each stage's own account of its \
+           fit in this run: the kernel it picked, its method, what it skipped, its \
+           threads.</p><ul id=\"how-list\">";
+    for r in report.rows.iter().filter(|r| !r.details.is_empty()) {
+        let _ = write!(s, "<li><b>{}</b>: {}</li>", esc(&r.name), esc(&r.how()));
+    }
+    *s += "</ul>";
+}
+
+/// The three charts.
+fn charts_section(s: &mut String) {
+    *s += "<h2 id=\"charts\">Charts</h2>";
+    for (file, alt) in [
+        ("time.svg", "time per stage, log scale"),
+        ("speedup.svg", "the speedup ladder"),
+        ("split.svg", "assignment vs update"),
+    ] {
+        let _ = write!(
+            s,
+            "<figure><img class=\"chart\" src=\"{file}\" alt=\"{alt}\"></figure>"
+        );
+    }
+}
+
+/// A flamegraph per profiled stage.
+fn flamegraphs_section(s: &mut String, report: &Report) {
+    *s += "<h2 id=\"flamegraphs\">Flamegraphs</h2><p>One per stage, profiled in a pass \
+           separate from the timed samples. Click one to open it; in the full view, click a \
+           frame to zoom and use Ctrl-F to search.</p><div class=\"flames\">";
+    for r in report.rows.iter().filter(|r| r.flamegraph.is_some()) {
+        let f = esc(r.flamegraph.as_deref().unwrap_or_default());
+        let _ = write!(
+            s,
+            "<figure><a class=\"flamegraph\" href=\"{f}\"><img src=\"{f}\" alt=\"flamegraph of {0}\"></a>\
+             <figcaption>{0}</figcaption></figure>",
+            esc(&r.name)
+        );
+    }
+    *s += "</div>";
+}
+
+/// Links to the other files and to criterion's report.
+fn files_section(s: &mut String, report: &Report) {
+    *s += "<h2>Files</h2><ul><li><a href=\"speedup.md\">speedup.md</a> — the table as markdown</li>\
+           <li><a href=\"results.json\">results.json</a> — every figure, with the machine (schema version ";
+    let _ = write!(s, "{})</li>", report.schema_version);
+    if let Some(c) = &report.criterion_report {
+        let _ = write!(
+            s,
+            "<li><a id=\"criterion\" href=\"{}\">criterion's report</a> — every sample, distributions, comparisons with saved baselines</li>",
+            esc(c)
+        );
+    }
+    *s += "</ul>";
 }
 
 #[cfg(test)]

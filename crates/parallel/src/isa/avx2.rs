@@ -3,7 +3,7 @@
 
 use std::arch::x86_64::*;
 
-use super::{Isa, entry_points};
+use super::{Isa, all_in, entry_points};
 use crate::LANES;
 
 /// Proof that the CPU has AVX2, FMA and POPCNT: only [`Avx2::detect`] makes one.
@@ -129,7 +129,7 @@ impl Isa for Avx2 {
 
     #[inline(always)]
     fn lookup(self, table: &[f64], idx: &[u32; LANES]) -> Pair {
-        assert!(idx.iter().all(|&i| (i as usize) < table.len()));
+        assert!(all_in(idx, table.len()));
         // SAFETY: each 128-bit load reads 4 of the 8 indices; the assert above keeps
         // every gathered address inside `table`. The CPU has AVX2, as `self` proves.
         unsafe {

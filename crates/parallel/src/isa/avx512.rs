@@ -3,7 +3,7 @@
 
 use std::arch::x86_64::*;
 
-use super::{Isa, entry_points};
+use super::{Isa, all_in, entry_points};
 use crate::LANES;
 
 /// Proof that the CPU has AVX-512F, FMA and POPCNT: only [`Avx512::detect`] makes one.
@@ -121,7 +121,7 @@ impl Isa for Avx512 {
                     _mm512_permutex2var_pd(lo, idx, hi)
                 }
                 _ => {
-                    assert!(idx.iter().all(|&i| (i as usize) < table.len()));
+                    assert!(all_in(idx, table.len()));
                     _mm512_i32gather_pd::<8>(lanes, table.as_ptr())
                 }
             }

@@ -20,7 +20,7 @@ pub(crate) mod portable;
 
 use ladder_core::with_dims;
 
-use crate::kernel::{Block, BoundsGroup, DotCenters, Top2};
+use crate::kernel::{Block, BoundsGroup, DotCenters, Pending, Top2};
 use crate::{LANES, Simd};
 
 /// An 8-lane `f64` vector type, its mask, and the primitives the kernels use. Every
@@ -59,6 +59,13 @@ pub(crate) trait Isa: Copy {
     fn lookup(self, table: &[f64], idx: &[u32; LANES]) -> Self::V;
 }
 
+/// Whether every index is below `len`: without an early exit, so that the check is a
+/// few vector instructions and not eight branches.
+#[inline(always)]
+pub(crate) fn all_in(idx: &[u32; LANES], len: usize) -> bool {
+    idx.iter().fold(true, |ok, &i| ok & ((i as usize) < len))
+}
+
 /// The kernels' entry points for one ISA, each compiled with the ISA's features so that
 /// the `#[inline(always)]` kernel and primitives inline into it: `exact_groups`,
 /// `dot_groups` (with `$dot_groups` groups of points in flight, as many as the ISA's
@@ -90,14 +97,13 @@ macro_rules! entry_points {
         $(#[target_feature(enable = $features)])?
         pub(crate) fn top2_rows<const D: usize>(
             isa: $isa,
-            rows: &[f64],
-            idx: &[u32],
+            pending: crate::kernel::Pending<'_>,
             centers: &[f64],
             d: usize,
             scratch: &mut [f64],
             out: crate::kernel::Top2<'_>,
         ) {
-            crate::kernel::top2_rows::<$isa, D>(isa, rows, idx, centers, d, scratch, out)
+            crate::kernel::top2_rows::<$isa, D>(isa, pending, centers, d, scratch, out)
         }
 
         $(#[target_feature(enable = $features)])?
@@ -206,17 +212,16 @@ impl Kernel {
         }
     }
 
-    /// The exact top-two scan of the rows `idx` (see `kernel::top2_rows`).
+    /// The exact top-two scan of the `pending` points (see `kernel::top2_rows`).
     pub(crate) fn top2(
         self,
-        rows: &[f64],
-        idx: &[u32],
+        pending: Pending<'_>,
         centers: &[f64],
         d: usize,
         scratch: &mut [f64],
         out: Top2<'_>,
     ) {
-        dispatch_dims!(self, d, top2_rows(rows, idx, centers, d, scratch, out))
+        dispatch_dims!(self, d, top2_rows(pending, centers, d, scratch, out))
     }
 
     /// The bounds' test over groups of 8 points (see `kernel::sweep`).
