@@ -6,7 +6,8 @@
 //! - [`core`]: the `Stage` trait, the contract of a fit, validation, init, the driver;
 //! - [`blobs`]: `make_blobs` (numpy-exact or fast) and `.npy` / CSV I/O;
 //! - [`harness`]: the stage registry, timed fits and the `ladder` CLI;
-//! - [`naive`], [`vectorized`], [`spatial_tree`], [`parallel`], [`distributed`]: the rungs.
+//! - [`naive`], [`vectorized`], [`spatial_tree`], [`parallel`], [`pruned`], [`distributed`]:
+//!   the rungs.
 
 #![warn(missing_docs)]
 
@@ -16,5 +17,6 @@ pub use ladder_distributed as distributed;
 pub use ladder_harness as harness;
 pub use ladder_naive as naive;
 pub use ladder_parallel as parallel;
+pub use ladder_pruned as pruned;
 pub use ladder_spatial_tree as spatial_tree;
 pub use ladder_vectorized as vectorized;

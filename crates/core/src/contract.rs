@@ -86,10 +86,22 @@ pub fn update_from_partials<'a>(
     partials: impl IntoIterator<Item = Partial<'a>>,
     centers: &mut [f64],
 ) {
-    let mut sums = vec![0.0; centers.len()];
-    let mut counts: Vec<u64> = Vec::new();
+    let mut partials = partials.into_iter().peekable();
+    let Some(k) = partials.peek().map(|p| p.counts.len()) else {
+        return;
+    };
+    let (mut sums, mut counts) = (vec![0.0; centers.len()], vec![0u64; k]);
+    add_partials(partials, &mut sums, &mut counts);
+    divide_sums(&sums, &counts, centers);
+}
+
+/// Adds each partial, in the order given, into `sums` (`k × d`) and `counts` (`k`).
+pub fn add_partials<'a>(
+    partials: impl IntoIterator<Item = Partial<'a>>,
+    sums: &mut [f64],
+    counts: &mut [u64],
+) {
     for Partial { sums: s, counts: c } in partials {
-        counts.resize(c.len(), 0);
         for (a, b) in sums.iter_mut().zip(s) {
             *a += b;
         }
@@ -97,7 +109,6 @@ pub fn update_from_partials<'a>(
             *a += u64::from(b);
         }
     }
-    divide_sums(&sums, &counts, centers);
 }
 
 /// Sum over points, in order, of the squared distance to their labelled center.

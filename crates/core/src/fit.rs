@@ -29,8 +29,34 @@ pub struct Fit {
     /// Wall-clock seconds of each pass (assignment and update), in order: the spread of
     /// a fit's passes, which the totals hide.
     pub pass_seconds: Vec<f64>,
+    /// Point-to-center distances the fit computed, all passes together, where the stage
+    /// can count them (brute force: `n·k` per pass): the fit's work, which does not
+    /// depend on the machine or its noise.
+    pub distance_evaluations: Option<u64>,
     /// What the stage says about its run, typed by the stage (see [`crate::Facts`]).
     pub details: Details,
+}
+
+/// How many distances a rung's fit computed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Evaluations {
+    /// Every point against every center, every pass: brute force.
+    AllPairs,
+    /// This many, all passes together.
+    Counted(u64),
+    /// The rung cannot say (a KD-tree's queries, say).
+    Unknown,
+}
+
+impl Evaluations {
+    /// The count for a fit of `n` points, `k` centers and `passes` assignment passes.
+    pub fn count(self, n: usize, k: usize, passes: usize) -> Option<u64> {
+        match self {
+            Evaluations::AllPairs => Some((n as u64) * (k as u64) * (passes as u64)),
+            Evaluations::Counted(c) => Some(c),
+            Evaluations::Unknown => None,
+        }
+    }
 }
 
 impl Fit {

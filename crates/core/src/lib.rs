@@ -104,13 +104,13 @@ mod stage;
 
 pub use check::{Checked, MAX_ABS_COORDINATE, Plan, PointSource, check_values};
 pub use contract::{
-    Partial, assign_nearest, divide_sums, inertia, nearest, sq_dist, update_from_partials,
-    update_means,
+    Partial, add_partials, assign_nearest, divide_sums, inertia, nearest, sq_dist,
+    update_from_partials, update_means,
 };
 pub use dims::MAX_CONST_DIMS;
 pub use error::{FitError, StageError};
 pub use facts::{Details, Facts};
-pub use fit::Fit;
+pub use fit::{Evaluations, Fit};
 pub use init::{kmeans_plus_plus_rows, random_rows};
 pub use lloyd::{Lloyd, Steps, lloyd};
 pub use params::{FitParams, Init, UnknownInit};

@@ -5,7 +5,7 @@
 
 use std::time::Instant;
 
-use crate::{Checked, Details, Fit, Plan, inertia};
+use crate::{Checked, Details, Evaluations, Fit, Plan, inertia};
 
 /// A rung's two steps. [`lloyd`] owns everything else.
 pub trait Steps {
@@ -24,6 +24,12 @@ pub trait Steps {
     fn details(&self) -> Details {
         Details::none()
     }
+
+    /// How many distances the run computed: by default every point against every center
+    /// in every pass (brute force).
+    fn evaluations(&self) -> Evaluations {
+        Evaluations::AllPairs
+    }
 }
 
 /// Lloyd's loop as a state, pass by pass:
@@ -35,7 +41,7 @@ pub trait Steps {
 ///     update lloyd.begin_update() in place;     // timed as the update
 ///     lloyd.end_pass();                         // the stop rule
 /// }
-/// lloyd.finish(labels, inertia, details)        // the Fit
+/// lloyd.finish(labels, inertia, details, work)  // the Fit
 /// ```
 #[derive(Debug, Clone)]
 pub struct Lloyd {
@@ -43,6 +49,7 @@ pub struct Lloyd {
     /// The centers the last pass assigned against.
     previous: Vec<f64>,
     d: usize,
+    n: usize,
     max_iter: usize,
     run_all_iterations: bool,
     iterations: usize,
@@ -63,6 +70,7 @@ impl Lloyd {
             previous: centers.clone(),
             centers,
             d: plan.d(),
+            n: plan.n(),
             max_iter: plan.params().max_iter,
             run_all_iterations: plan.params().run_all_iterations,
             iterations: 0,
@@ -122,11 +130,19 @@ impl Lloyd {
     }
 
     /// The fit: the last pass's `labels` and their `inertia`, the centers after the last
-    /// update, and the stage's `details`.
-    pub fn finish(self, labels: Vec<u32>, inertia: f64, details: Details) -> Fit {
+    /// update, the stage's `details` and the distances it computed.
+    pub fn finish(
+        self,
+        labels: Vec<u32>,
+        inertia: f64,
+        details: Details,
+        evaluations: Evaluations,
+    ) -> Fit {
+        let k = self.centers.len() / self.d;
         Fit {
             labels,
-            k: self.centers.len() / self.d,
+            k,
+            distance_evaluations: evaluations.count(self.n, k, self.iterations),
             d: self.d,
             centers: self.centers,
             iterations: self.iterations,
@@ -154,7 +170,7 @@ pub fn lloyd<S: Steps>(checked: &Checked<'_>, steps: &mut S) -> Fit {
         lloyd.end_pass();
     }
     let inertia = inertia(points, lloyd.assigned_centers(), &labels);
-    lloyd.finish(labels, inertia, steps.details())
+    lloyd.finish(labels, inertia, steps.details(), steps.evaluations())
 }
 
 #[cfg(test)]
@@ -191,6 +207,7 @@ mod tests {
         assert_eq!(f.centers, vec![1.0, 10.5]);
         assert_eq!(f.inertia, 1.0 + 0.0 + 1.0 + 0.25 + 0.25);
         assert_eq!(f.pass_seconds.len(), 3);
+        assert_eq!(f.distance_evaluations, Some(5 * 2 * 3));
     }
 
     #[test]

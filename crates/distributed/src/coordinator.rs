@@ -4,7 +4,7 @@
 
 use std::time::Instant;
 
-use ladder_core::{Details, Fit, Lloyd, Partial, update_from_partials};
+use ladder_core::{Details, Evaluations, Fit, Lloyd, Partial, update_from_partials};
 use serde::Serialize;
 
 use crate::balance::{Balance, BalanceFacts};
@@ -154,7 +154,8 @@ impl<'j> Coordinator<'j> {
         }
         let inertia = inertias.iter().fold(0.0, |a, b| a + b);
         let lloyd = std::mem::replace(&mut self.lloyd, Lloyd::new(&self.job.plan));
-        Ok(lloyd.finish(labels.concat(), inertia, Details::new(self.facts())))
+        let details = Details::new(self.facts());
+        Ok(lloyd.finish(labels.concat(), inertia, details, Evaluations::AllPairs))
     }
 
     fn facts(&self) -> DistributedFacts {

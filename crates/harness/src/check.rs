@@ -73,6 +73,7 @@ mod tests {
             assign_seconds: 0.0,
             update_seconds: 0.0,
             pass_seconds: Vec::new(),
+            distance_evaluations: None,
             details: ladder_core::Details::none(),
         }
     }

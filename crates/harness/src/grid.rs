@@ -4,7 +4,7 @@
 
 use anyhow::Result;
 use ladder_core::{Points, Stage};
-use ladder_parallel::{BoundsFacts, Share};
+use ladder_pruned::{PrunedFacts, Share};
 
 use crate::stats;
 use crate::table::{Align, Table};
@@ -15,7 +15,8 @@ use crate::workloads::Workload;
 pub enum Throughput {
     /// `2 n k d` floating-point operations per pass over the assignment's time.
     GflopsPerSecond(f64),
-    /// A fit on bounds computes far fewer distances: the share of point scans skipped.
+    /// A fit on bounds computes far fewer distances: the share of brute force's
+    /// distances it skipped.
     Bounds(Share),
 }
 
@@ -60,8 +61,8 @@ pub fn measure_row(stage: &dyn Stage, w: &Workload, points: Points<'_>) -> Resul
         )
     };
     let assign_per_pass = per(|f| f.assign_seconds);
-    let throughput = match fits[0].details.get::<BoundsFacts>() {
-        Some(bounds) => Throughput::Bounds(bounds.scans_skipped),
+    let throughput = match fits[0].details.get::<PrunedFacts>() {
+        Some(pruned) => Throughput::Bounds(pruned.skipped),
         None => Throughput::GflopsPerSecond(w.distance_flops_per_pass() / assign_per_pass / 1e9),
     };
     Ok(GridRow {
@@ -95,7 +96,7 @@ pub fn table(rows: &[GridRow]) -> Table {
             match r.throughput {
                 Throughput::GflopsPerSecond(g) => format!("{g:.1}"),
                 Throughput::Bounds(skipped) => {
-                    format!("— (bounds: {skipped} of point scans skipped)")
+                    format!("— (bounds: {skipped} of the distances skipped)")
                 }
             },
         ]);

@@ -3,25 +3,27 @@
 
 use ladder_core::Stage;
 use ladder_distributed::{Distributed, DistributedError, Settings};
+use ladder_pruned::{Pruned, Pruning};
 
-/// The options a stage takes beyond the common ones.
+/// A group of options that only one stage takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Takes {
-    /// None: it fits points in memory as it is.
-    Nothing,
+pub enum OptionGroup {
+    /// The pruned rung's choice of bounds ([`StageOptions::pruning`]).
+    Pruned,
     /// The distributed engine's settings ([`StageOptions::distributed`]).
     Distributed,
 }
 
 /// The registry: each stage as the ladder runs it, and the options it takes.
-static ENTRIES: &[(&dyn Stage, Takes)] = &[
-    (&ladder_naive::Naive, Takes::Nothing),
-    (&ladder_vectorized::Vectorized::new(), Takes::Nothing),
-    (&ladder_spatial_tree::SpatialTree, Takes::Nothing),
-    (&ladder_parallel::Parallel::new(), Takes::Nothing),
+static ENTRIES: &[(&dyn Stage, Option<OptionGroup>)] = &[
+    (&ladder_naive::Naive, None),
+    (&ladder_vectorized::Vectorized::new(), None),
+    (&ladder_spatial_tree::SpatialTree, None),
+    (&ladder_parallel::Parallel::new(), None),
+    (&Pruned::new(), Some(OptionGroup::Pruned)),
     (
         &Distributed::local(Distributed::DEFAULT_WORKERS),
-        Takes::Distributed,
+        Some(OptionGroup::Distributed),
     ),
 ];
 
@@ -46,7 +48,7 @@ pub fn find(name: &str) -> Result<&'static dyn Stage, UnknownStage> {
     entry(name).map(|(stage, _)| stage)
 }
 
-fn entry(name: &str) -> Result<(&'static dyn Stage, Takes), UnknownStage> {
+fn entry(name: &str) -> Result<(&'static dyn Stage, Option<OptionGroup>), UnknownStage> {
     ENTRIES
         .iter()
         .copied()
@@ -57,17 +59,21 @@ fn entry(name: &str) -> Result<(&'static dyn Stage, Takes), UnknownStage> {
 /// The options of the stages that take some, as the CLI parsed them.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct StageOptions {
+    /// The pruned rung's bounds (chosen by the data unless given).
+    pub pruning: Pruning,
     /// The distributed engine's settings (defaults unless given).
     pub distributed: Settings,
-    /// The first of the distributed engine's flags given on the command line, if any:
-    /// any other stage refuses it.
-    pub distributed_flag: Option<String>,
+    /// The flags given on the command line that belong to a group: a stage that does
+    /// not take the group refuses them.
+    pub given: Vec<(OptionGroup, String)>,
 }
 
 /// A stage as the CLI runs it on a user's data.
 pub enum Engine {
-    /// A stage that fits points in memory.
+    /// A stage that fits points in memory, as the registry holds it.
     Memory(&'static dyn Stage),
+    /// A stage that fits points in memory, built from its options.
+    Owned(Box<dyn Stage>),
     /// The distributed engine: it reads its own input (a `.npy` file out of core) and
     /// may be one process of a cluster.
     Cluster(Distributed),
@@ -77,6 +83,7 @@ impl std::fmt::Debug for Engine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Engine::Memory(stage) => write!(f, "Memory({})", stage.name()),
+            Engine::Owned(stage) => write!(f, "Owned({})", stage.name()),
             Engine::Cluster(d) => write!(f, "Cluster({d:?})"),
         }
     }
@@ -89,10 +96,12 @@ pub enum StageChoiceError {
     #[error(transparent)]
     Unknown(#[from] UnknownStage),
     /// An option of another stage.
-    #[error("{flag} only applies to --stage distributed")]
+    #[error("{flag} only applies to --stage {stage}")]
     NotForStage {
         /// The flag given.
         flag: String,
+        /// The stage it belongs to.
+        stage: &'static str,
     },
     /// The distributed settings are not valid.
     #[error(transparent)]
@@ -102,13 +111,20 @@ pub enum StageChoiceError {
 /// The stage `name` built from `options`.
 pub fn build(name: &str, options: &StageOptions) -> Result<Engine, StageChoiceError> {
     let (stage, takes) = entry(name)?;
-    match takes {
-        Takes::Nothing => match &options.distributed_flag {
-            Some(flag) => Err(StageChoiceError::NotForStage { flag: flag.clone() }),
-            None => Ok(Engine::Memory(stage)),
-        },
-        Takes::Distributed => Ok(Engine::Cluster(options.distributed.build()?)),
+    if let Some((group, flag)) = options.given.iter().find(|(g, _)| Some(*g) != takes) {
+        let owner = ENTRIES.iter().find(|(_, t)| *t == Some(*group));
+        return Err(StageChoiceError::NotForStage {
+            flag: flag.clone(),
+            stage: owner.map_or("?", |(s, _)| s.name()),
+        });
     }
+    Ok(match takes {
+        None => Engine::Memory(stage),
+        Some(OptionGroup::Pruned) => Engine::Owned(Box::new(Pruned {
+            pruning: options.pruning,
+        })),
+        Some(OptionGroup::Distributed) => Engine::Cluster(options.distributed.build()?),
+    })
 }
 
 /// A stage name that is not in [`all`].
@@ -154,12 +170,17 @@ mod tests {
             build("distributed", &options),
             Ok(Engine::Cluster(_))
         ));
-        options.distributed_flag = Some("--workers".into());
-        let err = build("naive", &options).unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "--workers only applies to --stage distributed"
-        );
+        assert!(matches!(build("pruned", &options), Ok(Engine::Owned(_))));
+        options.given = vec![(OptionGroup::Distributed, "--workers".into())];
+        for stage in ["naive", "pruned"] {
+            let err = build(stage, &options).unwrap_err();
+            let want = "--workers only applies to --stage distributed";
+            assert_eq!(err.to_string(), want);
+        }
+        options.given = vec![(OptionGroup::Pruned, "--pruning".into())];
+        let err = build("distributed", &options).unwrap_err();
+        assert_eq!(err.to_string(), "--pruning only applies to --stage pruned");
+        options.given.clear();
         options.distributed.workers = 0;
         let err = build("distributed", &options).unwrap_err();
         assert_eq!(err.to_string(), "--workers must be at least 1");

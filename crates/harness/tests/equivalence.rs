@@ -8,19 +8,28 @@ use ladder_core::{FitParams, Init, Points, Stage};
 use ladder_harness::check::Agreement;
 use ladder_harness::stages;
 use ladder_parallel::ParallelFacts;
+use ladder_pruned::{Method, Pruned, PrunedFacts};
 use ladder_test_support::{bits, blobs_with};
 
 /// Centers may differ by summation order only: a few ulps of the data's scale.
 const CENTER_TOLERANCE: f64 = 1e-9;
 
-/// The parallel stage's brute-force path, which it uses only for large fits on its own.
-const PARALLEL_BRUTE_FORCE: ladder_parallel::Parallel = ladder_parallel::Parallel::brute_force();
+/// The pruned stage with each of its methods, beside the one it picks on its own.
+const PRUNED_METHODS: [Pruned; Method::ALL.len()] = {
+    let mut stages = [Pruned::new(); Method::ALL.len()];
+    let mut i = 0;
+    while i < Method::ALL.len() {
+        stages[i] = Pruned::with(Method::ALL[i]);
+        i += 1;
+    }
+    stages
+};
 
 fn assert_all_stages_agree(data: &[f64], d: usize, params: &FitParams, what: &str) {
     let points = Points::new(data, d).unwrap();
     let reference = ladder_naive::Naive.fit(points, params).unwrap();
-    let extra: &[&dyn Stage] = &[&PARALLEL_BRUTE_FORCE];
-    for stage in stages::all()[1..].iter().chain(extra) {
+    let extra = PRUNED_METHODS.iter().map(|s| s as &dyn Stage);
+    for stage in stages::all()[1..].iter().copied().chain(extra) {
         let fit = stage.fit(points, params).unwrap();
         let a = Agreement::of(&fit, &reference);
         assert!(
@@ -161,17 +170,24 @@ fn k_equals_n_and_one_point() {
     }
 }
 
-/// The parallel stage gives bit-identical results for any number of threads, and
-/// `naive`'s labels; the shapes are large enough to run its multi-threaded path.
+/// The parallel and pruned stages give bit-identical results for any number of threads,
+/// and `naive`'s labels; the shapes are large enough to run their multi-threaded paths.
 #[test]
-fn parallel_is_identical_for_any_thread_count() {
-    let stage = stages::find("parallel").unwrap();
-    for (n, k, d, init) in [
+fn parallel_and_pruned_are_identical_for_any_thread_count() {
+    let threads_of = |fit: &ladder_core::Fit| {
+        let parallel = fit.details.get::<ParallelFacts>().map(|f| f.threads);
+        parallel.or(fit.details.get::<PrunedFacts>().map(|f| f.threads))
+    };
+    let stages: [&dyn Stage; 2] = [&ladder_parallel::Parallel::new(), &Pruned::new()];
+    for ((n, k, d, init), stage) in [
         (20_000, 64, 1, Init::LastK),
         (30_000, 10, 8, Init::KMeansPlusPlus),
         (9_000, 50, 16, Init::Random),
         (5_000, 40, 24, Init::FirstK),
-    ] {
+    ]
+    .into_iter()
+    .flat_map(|case| stages.map(|stage| (case, stage)))
+    {
         let data = blobs(n, k, d, 11);
         let points = Points::new(&data, d).unwrap();
         let params = FitParams::new(k).init(init).seed(5).max_iter(40);
@@ -186,9 +202,10 @@ fn parallel_is_identical_for_any_thread_count() {
             })
             .collect();
         assert_eq!(
-            fits[1].details.get::<ParallelFacts>().map(|f| f.threads),
+            threads_of(&fits[1]),
             Some(2),
-            "n={n} k={k} d={d} ran single-threaded"
+            "{} n={n} k={k} d={d} ran single-threaded",
+            stage.name()
         );
         for f in &fits[1..] {
             assert_eq!(f.labels, fits[0].labels);

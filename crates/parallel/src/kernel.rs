@@ -25,35 +25,47 @@ pub(crate) struct Block<'a> {
 }
 
 /// The points a top-two scan looks at: the rows `idx` of the row-major `rows`.
-#[derive(Clone, Copy)]
-pub(crate) struct Pending<'a> {
-    pub(crate) rows: &'a [f64],
-    pub(crate) idx: &'a [u32],
+#[derive(Debug, Clone, Copy)]
+pub struct Pending<'a> {
+    /// Points, row-major.
+    pub rows: &'a [f64],
+    /// The rows to scan.
+    pub idx: &'a [u32],
 }
 
 /// Where the top-two scan writes, point by point: the nearest center and the two
-/// smallest distances.
-pub(crate) struct Top2<'a> {
-    /// The relative slack applied to the distances (see `bounds`).
-    pub(crate) slack: f64,
-    pub(crate) labels: &'a mut [u32],
-    pub(crate) best: &'a mut [f64],
-    pub(crate) second: &'a mut [f64],
+/// smallest distances (their square roots, widened by `slack`).
+#[derive(Debug)]
+pub struct Top2<'a> {
+    /// The relative slack applied to the distances: the best is multiplied by
+    /// `1 + slack`, the second by `1 − slack`, so that they bound the true distances.
+    pub slack: f64,
+    /// The nearest center of each point (the lowest index on a tie).
+    pub labels: &'a mut [u32],
+    /// The distance to it, rounded up.
+    pub best: &'a mut [f64],
+    /// The distance to the second nearest, rounded down.
+    pub second: &'a mut [f64],
 }
 
-/// Eight points' clusters and lazy bounds (see `bounds`), side by side in memory.
+/// Eight points' clusters and bounds, side by side in memory, for the bounds' test
+/// (see [`crate::Kernels::sweep`]). The bounds are single precision, rounded outward by
+/// whoever stores them (the upper up, the lower down): 12 bytes a point in all.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) struct BoundsGroup {
-    pub(crate) upper: [f64; LANES],
-    pub(crate) lower: [f64; LANES],
-    pub(crate) labels: [u32; LANES],
+pub struct BoundsGroup {
+    /// Each point's upper bound (as its engine stores it).
+    pub upper: [f32; LANES],
+    /// Each point's lower bound.
+    pub lower: [f32; LANES],
+    /// Each point's cluster.
+    pub labels: [u32; LANES],
 }
 
 impl BoundsGroup {
     /// Lanes past the last point: `u = −∞`, `l = +∞`, so they always pass the test.
-    pub(crate) const PADDING: Self = Self {
-        upper: [f64::NEG_INFINITY; LANES],
-        lower: [f64::INFINITY; LANES],
+    pub const PADDING: Self = Self {
+        upper: [f32::NEG_INFINITY; LANES],
+        lower: [f32::INFINITY; LANES],
         labels: [0; LANES],
     };
 }
@@ -362,8 +374,8 @@ pub(crate) fn sweep<S: Isa>(
     let mut len = 0;
     for (g, group) in groups.iter().enumerate() {
         let t = isa.lookup(threshold, &group.labels);
-        let upper = isa.add(isa.add(isa.load(&group.upper), t), margin);
-        let keep = isa.bits(isa.lt(upper, isa.load(&group.lower)));
+        let upper = isa.add(isa.add(isa.widen(&group.upper), t), margin);
+        let keep = isa.bits(isa.lt(upper, isa.widen(&group.lower)));
         let fail = !keep;
         let base = (g * LANES) as u32;
         let out: &mut [u32; LANES] = (&mut pending[len..len + LANES])

@@ -27,23 +27,21 @@
 //!   assignment); the update adds the blocks' partial sums in block order: the result does
 //!   not depend on the number of threads or on scheduling, bit for bit. There is no
 //!   allocation in the loop and no `n × k` temporary.
-//! - **Small fits: less work instead of more threads.** Below [`PARALLEL_WORK`] distance
-//!   terms per pass (the seed's 5000 × 2, k = 10, is 100 000), a pass takes microseconds
-//!   and waking a second core costs about as much as it saves. There the stage runs on
-//!   one thread with Hamerly's bounds (`bounds.rs`): a point whose bounds prove it keeps
-//!   its center is not scanned at all, and only the points that changed cluster update
-//!   the sums. [`Parallel::brute_force`] turns this off.
+//! - **Small fits stay on one thread.** Below [`PARALLEL_WORK`] distance terms per pass
+//!   (the seed's 5000 × 2, k = 10, is 100 000), a pass takes microseconds and waking a
+//!   second core costs about as much as it saves.
 //!
 //! **What it costs.** A copy of the points (`n × d` doubles, padded to a multiple of 8
 //! rows), a `blocks × k × d` array of partial sums, and thread synchronisation twice per
-//! iteration — which is why work smaller than [`PARALLEL_WORK`] distance terms per
-//! iteration stays on one thread and uses bounds instead (two per point). Because the
-//! blocks' sums are added in block order rather than in one running sum (and the bounds
-//! path updates its sums incrementally), the centers can differ from `naive`'s by
-//! rounding (an ulp or so); the labels and iterations are tested to be the same.
+//! iteration. Because the blocks' sums are added in block order rather than in one
+//! running sum, the centers can differ from `naive`'s by rounding (an ulp or so); the
+//! labels and iterations are tested to be the same.
 //!
-//! **Where it wins.** Everywhere brute force is the right algorithm — small k, or d too
-//! high for a tree — which is most k-means workloads. It is the fastest rung.
+//! **Where it wins, and where it stops.** Everywhere brute force is the right
+//! algorithm — small k, or d too high for a tree — at a good share of the machine's FMA
+//! peak. That is its ceiling: every pass computes all `n·k` distances. The next rung,
+//! `pruned`, computes fewer, and calls this rung's kernels (the [`Layout`] and
+//! [`Kernels`] seams) for the ones it still needs.
 //!
 //! ```
 //! use ladder_core::{FitParams, Points, Stage};
@@ -51,7 +49,7 @@
 //!
 //! let data: Vec<f64> = (0..40_000).map(|i| (i % 100) as f64).collect();
 //! let points = Points::new(&data, 4)?;
-//! let fit = Parallel::brute_force().fit(points, &FitParams::new(8).max_iter(3))?;
+//! let fit = Parallel::new().fit(points, &FitParams::new(8).max_iter(3))?;
 //! assert_eq!(fit.iterations, 3);
 //! let facts = fit.details.get::<ParallelFacts>().expect("the rung's facts");
 //! println!("kernel {:?}, {} threads", facts.kernel, facts.threads);
@@ -61,10 +59,10 @@
 #![warn(missing_docs)]
 
 mod accumulate;
-mod bounds;
 mod isa;
 mod kernel;
 mod layout;
+mod scan;
 
 use ladder_core::{
     Checked, Details, Fit, Partial, Stage, StageError, Steps, lloyd, update_from_partials,
@@ -73,8 +71,9 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 pub use accumulate::accumulate;
-pub use bounds::{BoundsFacts, Share};
+pub use kernel::{BoundsGroup, Pending, Top2};
 pub use layout::Layout;
+pub use scan::Kernels;
 
 use crate::kernel::{Block, DotCenters};
 use crate::layout::assign_and_sum;
@@ -94,34 +93,12 @@ pub const DOT_MIN_DIMS: usize = 8;
 
 /// The `parallel` stage. It uses the current rayon thread pool.
 #[derive(Debug, Default, Clone, Copy)]
-pub struct Parallel {
-    bounds: Bounds,
-}
-
-/// Whether a fit too small for threads uses Hamerly's bounds (see `bounds.rs`).
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-enum Bounds {
-    /// Bounds on one thread below [`PARALLEL_WORK`] distance terms per pass; brute force
-    /// above it (threaded when there is more than one block).
-    #[default]
-    Auto,
-    /// Brute force always, threaded above [`PARALLEL_WORK`].
-    Off,
-}
+pub struct Parallel;
 
 impl Parallel {
-    /// The stage as the ladder runs it: bounds for small fits, brute force for the rest.
+    /// The stage.
     pub const fn new() -> Self {
-        Self {
-            bounds: Bounds::Auto,
-        }
-    }
-
-    /// Brute force for every fit, to measure or test that path on small data.
-    pub const fn brute_force() -> Self {
-        Self {
-            bounds: Bounds::Off,
-        }
+        Self
     }
 }
 
@@ -141,19 +118,12 @@ impl Stage for Parallel {
     }
 
     fn summary(&self) -> &'static str {
-        "flat feature-major memory, a SIMD kernel picked at run time (AVX-512/AVX2), rayon over fixed blocks; small fits: Hamerly's bounds on one thread"
+        "flat feature-major memory, a SIMD kernel picked at run time (AVX-512/AVX2), rayon over fixed blocks: brute force near the FMA peak"
     }
 
     fn fit_checked(&self, checked: &Checked<'_>) -> Result<Fit, StageError> {
-        let points = checked.points();
-        let k = checked.params().k;
-        let fit = if self.bounds == Bounds::Auto && work(points.n(), k, points.d()) < PARALLEL_WORK
-        {
-            lloyd(checked, &mut bounds::BoundsSteps::new(points, k))
-        } else {
-            lloyd(checked, &mut ParallelSteps::new(points, k))
-        };
-        Ok(fit)
+        let (points, k) = (checked.points(), checked.params().k);
+        Ok(lloyd(checked, &mut ParallelSteps::new(points, k)))
     }
 }
 
@@ -178,11 +148,6 @@ pub enum Method {
     /// `‖c‖² − 2x·c` with FMAs, near-ties settled by the contract's formula.
     #[serde(rename = "dot products ‖c‖² − 2x·c with FMA, near-ties re-checked exactly")]
     DotProducts,
-    /// Hamerly's bounds: only points that may change cluster are scanned, exactly.
-    #[serde(
-        rename = "Hamerly's bounds on one thread: only points that may change cluster are scanned, exactly"
-    )]
-    HamerlyBounds,
 }
 
 /// What a brute-force `parallel` fit reports.

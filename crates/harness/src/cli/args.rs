@@ -6,6 +6,7 @@ use clap::{Args, Parser, Subcommand};
 use ladder_blobs::Generator;
 use ladder_core::{FitParams, Init};
 use ladder_distributed::{CpuList, Distributed, Settings};
+use ladder_pruned::Pruning;
 
 /// Lloyd's k-means, rung by rung: generate blob data, fit it with any stage, list stages.
 #[derive(Debug, Parser)]
@@ -102,9 +103,21 @@ pub struct FitArgs {
     /// Run all --max-iter passes even after convergence (for timing a fixed number).
     #[arg(long)]
     pub no_early_stop: bool,
+    /// The pruned stage's options.
+    #[command(flatten)]
+    pub pruned: PrunedArgs,
     /// The distributed stage's options.
     #[command(flatten)]
     pub distributed: DistributedArgs,
+}
+
+/// The options of `--stage pruned`; any other stage refuses them.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Options of --stage pruned")]
+pub struct PrunedArgs {
+    /// The bounds it keeps: auto (chosen by the data's shape) or hamerly.
+    #[arg(long, value_name = "METHOD", default_value = "auto")]
+    pub pruning: Pruning,
 }
 
 /// The options of `--stage distributed`; any other stage refuses them.

@@ -12,16 +12,18 @@ use ladder_distributed::{Distributed, Prepared, Source};
 use super::FitArgs;
 use crate::record::FitRecord;
 use crate::run::{TimedFit, timed, timed_fit};
-use crate::stages::{self, Engine, StageOptions};
+use crate::stages::{self, Engine, OptionGroup, StageOptions};
 
 /// Fits with the stage the arguments name.
-pub(super) fn fit(args: &FitArgs, distributed_flag: Option<String>) -> Result<()> {
+pub(super) fn fit(args: &FitArgs, given: Vec<(OptionGroup, String)>) -> Result<()> {
     let options = StageOptions {
+        pruning: args.pruned.pruning,
         distributed: args.distributed.settings(),
-        distributed_flag,
+        given,
     };
     match stages::build(&args.stage, &options)? {
         Engine::Memory(stage) => fit_in_memory(args, stage),
+        Engine::Owned(stage) => fit_in_memory(args, stage.as_ref()),
         Engine::Cluster(stage) => fit_on_cluster(args, &stage),
     }
 }

@@ -14,17 +14,17 @@ use clap::{ArgMatches, Args, CommandFactory, FromArgMatches};
 use ladder_blobs::io::{write_labels_npy, write_points};
 use ladder_blobs::{BlobSpec, make_blobs};
 
-pub use args::{BlobsArgs, Cli, ClusterArgs, Command, DistributedArgs, FitArgs};
+pub use args::{BlobsArgs, Cli, ClusterArgs, Command, DistributedArgs, FitArgs, PrunedArgs};
 
-use crate::stages;
+use crate::stages::{self, OptionGroup};
 
 /// A parsed command line.
 #[derive(Debug)]
 pub struct Invocation {
     /// The arguments.
     pub cli: Cli,
-    /// For `ladder fit`: the first distributed-only flag given on the command line.
-    pub distributed_flag: Option<String>,
+    /// For `ladder fit`: the stage-specific flags given on the command line.
+    pub given: Vec<(OptionGroup, String)>,
 }
 
 /// Parses a command line (`args` starts with the program's name).
@@ -35,23 +35,28 @@ where
 {
     let matches = Cli::command().try_get_matches_from(args)?;
     let cli = Cli::from_arg_matches(&matches)?;
-    let distributed_flag = matches
-        .subcommand_matches("fit")
-        .and_then(first_distributed_flag);
-    Ok(Invocation {
-        cli,
-        distributed_flag,
-    })
+    let given = match matches.subcommand_matches("fit") {
+        Some(fit) => [
+            (OptionGroup::Pruned, given::<PrunedArgs>(fit)),
+            (OptionGroup::Distributed, given::<DistributedArgs>(fit)),
+        ]
+        .into_iter()
+        .flat_map(|(group, flags)| flags.into_iter().map(move |f| (group, f)))
+        .collect(),
+        None => Vec::new(),
+    };
+    Ok(Invocation { cli, given })
 }
 
-/// The first of [`DistributedArgs`]' flags that the command line gave (a default does
-/// not count), as `--name`.
-fn first_distributed_flag(fit: &ArgMatches) -> Option<String> {
-    let group = DistributedArgs::augment_args(clap::Command::new("distributed"));
-    group.get_arguments().find_map(|arg| {
-        let given = fit.value_source(arg.get_id().as_str()) == Some(ValueSource::CommandLine);
-        given.then(|| format!("--{}", arg.get_long().unwrap_or(arg.get_id().as_str())))
-    })
+/// The flags of the group `A` that the command line gave (a default does not count),
+/// as `--name`.
+fn given<A: Args>(fit: &ArgMatches) -> Vec<String> {
+    let group = A::augment_args(clap::Command::new("group"));
+    group
+        .get_arguments()
+        .filter(|arg| fit.value_source(arg.get_id().as_str()) == Some(ValueSource::CommandLine))
+        .map(|arg| format!("--{}", arg.get_long().unwrap_or(arg.get_id().as_str())))
+        .collect()
 }
 
 /// A clap usage error on one line: its message without the usage block, and where to
@@ -73,7 +78,7 @@ pub fn one_line(err: &clap::Error) -> String {
 pub fn run(invocation: Invocation) -> Result<()> {
     match invocation.cli.command {
         Command::Blobs(args) => blobs(args),
-        Command::Fit(args) => fit::fit(&args, invocation.distributed_flag),
+        Command::Fit(args) => fit::fit(&args, invocation.given),
         Command::Cluster(args) => cluster::cluster(&args),
         Command::Stages => {
             for stage in stages::all() {
@@ -119,7 +124,8 @@ mod tests {
         let parse = |extra: &[&str]| {
             let mut args = vec!["ladder", "fit", "--input", "p.npy", "--k", "3"];
             args.extend_from_slice(extra);
-            parse(args).unwrap().distributed_flag
+            let given = parse(args).unwrap().given;
+            given.into_iter().map(|(_, flag)| flag).next()
         };
         assert_eq!(parse(&[]), None);
         assert_eq!(parse(&["--stage", "parallel"]), None);
@@ -129,5 +135,6 @@ mod tests {
         );
         assert_eq!(parse(&["--cpus", "0"]).as_deref(), Some("--cpus"));
         assert_eq!(parse(&["--timeout", "600"]).as_deref(), Some("--timeout"));
+        assert_eq!(parse(&["--pruning", "auto"]).as_deref(), Some("--pruning"));
     }
 }

@@ -62,6 +62,17 @@ impl Isa for Avx2 {
     }
 
     #[inline(always)]
+    fn widen(self, x: &[f32; LANES]) -> Pair {
+        // SAFETY: `x` is 8 readable floats; each unaligned load reads 4 of them. The CPU
+        // has AVX, as `self` proves.
+        unsafe {
+            let lo = _mm_loadu_ps(x.as_ptr());
+            let hi = _mm_loadu_ps(x.as_ptr().add(4));
+            Pair(_mm256_cvtps_pd(lo), _mm256_cvtps_pd(hi))
+        }
+    }
+
+    #[inline(always)]
     fn store(self, v: Pair) -> [f64; LANES] {
         let mut out = [0.0; LANES];
         // SAFETY: `out` is 8 writable doubles; each unaligned store writes 4 of them. The

@@ -46,6 +46,13 @@ impl Isa for Avx512 {
     }
 
     #[inline(always)]
+    fn widen(self, x: &[f32; LANES]) -> __m512d {
+        // SAFETY: `x` is 8 readable floats, the 32 bytes an unaligned load reads; the CPU
+        // has AVX-512F, as `self` proves.
+        unsafe { _mm512_cvtps_pd(_mm256_loadu_ps(x.as_ptr())) }
+    }
+
+    #[inline(always)]
     fn store(self, v: __m512d) -> [f64; LANES] {
         let mut out = [0.0; LANES];
         // SAFETY: `out` is 8 writable doubles, the 64 bytes an unaligned store writes;

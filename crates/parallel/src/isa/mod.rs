@@ -35,6 +35,8 @@ pub(crate) trait Isa: Copy {
     fn splat(self, x: f64) -> Self::V;
     /// Eight values from memory.
     fn load(self, x: &[f64; LANES]) -> Self::V;
+    /// Eight single-precision values from memory, widened (exactly).
+    fn widen(self, x: &[f32; LANES]) -> Self::V;
     /// The lanes, to memory.
     fn store(self, v: Self::V) -> [f64; LANES];
     /// `a + b`.

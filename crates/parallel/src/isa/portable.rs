@@ -29,6 +29,11 @@ impl Isa for Portable {
     }
 
     #[inline(always)]
+    fn widen(self, x: &[f32; LANES]) -> V {
+        x.map(f64::from)
+    }
+
+    #[inline(always)]
     fn store(self, v: V) -> [f64; LANES] {
         v
     }

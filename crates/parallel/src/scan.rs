@@ -1,0 +1,59 @@
+//! The kernels' second seam, for engines that keep their own per-point state (the
+//! `pruned` rung's bounds): the exact top-two scan of chosen rows and the vectorised test
+//! of bounds over groups of 8 points, each compiled per instruction set like the
+//! assignment kernel and picked for this CPU at run time.
+
+use crate::Simd;
+use crate::isa::Kernel;
+use crate::kernel::{BoundsGroup, Pending, Top2};
+
+/// The kernels this CPU runs best, for callers that drive them point by point.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Kernels(Kernel);
+
+impl Kernels {
+    /// The best kernels this CPU runs.
+    pub fn detect() -> Self {
+        Self(Kernel::detect())
+    }
+
+    /// The portable kernels, which every CPU runs (to test the others against).
+    pub fn portable() -> Self {
+        Self(Kernel::BASELINE)
+    }
+
+    /// The instruction set they were compiled for.
+    pub fn simd(self) -> Simd {
+        self.0.simd()
+    }
+
+    /// The contract's exact squared distances from each `pending` point to every one of
+    /// the `k × d` `centers`, reduced to the nearest center and the two smallest
+    /// distances (square roots, widened by `out.slack`). `scratch` holds at least `16 d`
+    /// values. The points are packed 16 at a time, so the scan runs at the vector width.
+    pub fn top2(
+        self,
+        pending: Pending<'_>,
+        centers: &[f64],
+        d: usize,
+        scratch: &mut [f64],
+        out: Top2<'_>,
+    ) {
+        self.0.top2(pending, centers, d, scratch, out)
+    }
+
+    /// The bounds' test over consecutive groups of 8 points: point `i` keeps its label
+    /// when `upper + threshold[label] + margin < lower`; the index of every other point
+    /// is written, in order, to the front of `pending` (which needs 8 spare slots past
+    /// the points), without a branch. Returns how many were written. `threshold` is
+    /// padded to a multiple of 8 values.
+    pub fn sweep(
+        self,
+        groups: &[BoundsGroup],
+        threshold: &[f64],
+        margin: f64,
+        pending: &mut [u32],
+    ) -> usize {
+        self.0.sweep(groups, threshold, margin, pending)
+    }
+}

@@ -1,0 +1,267 @@
+//! Hamerly's bounds ("Making k-means even faster", 2010), over fixed blocks of points.
+//!
+//! - For point `i` with center `a`, `u ≥ ‖x − c_a‖` and `l ≤ ‖x − c_j‖` for every other
+//!   `j`. When the centers move, `u` grows by how far `c_a` moved and `l` shrinks by the
+//!   largest move of any other center. While `u < l`, center `a` is strictly the nearest:
+//!   the point keeps its label and no distance is computed.
+//! - The bounds are kept lazily, as offsets from per-cluster running sums of the moves
+//!   ([`Moves`]), so the test over all points is one load of each bound, one table lookup
+//!   and one compare per point, 8 points at a time (`parallel`'s [`Kernels::sweep`]),
+//!   with no stores. They are stored in single precision, rounded outward: 8 bytes a
+//!   point, at most the bytes of the point itself.
+//! - The points that fail the test are packed 16 at a time and scanned against every
+//!   center with the contract's exact formula (`parallel`'s [`Kernels::top2`]), which
+//!   also gives fresh bounds. Their labels are therefore exactly the contract's; the test
+//!   only ever skips points whose nearest center is nearer than every other by a margin
+//!   that covers the rounding of the bounds and of the contract's own distances.
+//! - Each block of points is tested and scanned on its own (on rayon's threads when the
+//!   fit is large), and records the points that changed cluster; the sums move by those
+//!   changes in point order, so the result is the same for any number of threads.
+
+use ladder_core::{Details, Evaluations, Points, Steps};
+use ladder_parallel::{BoundsGroup, Kernels, LANES, Pending, Top2};
+use rayon::prelude::*;
+
+use crate::facts::{BoundBytes, PrunedFacts};
+use crate::moves::{Moves, slack};
+use crate::sums::{Change, Sums};
+use crate::{BLOCK, Method};
+
+/// Points scanned at a time: the scan's output stays small (and in cache).
+const SCAN_CHUNK: usize = 1024;
+
+/// `x` rounded up to single precision.
+pub(crate) fn f32_up(x: f64) -> f32 {
+    let y = x as f32;
+    if f64::from(y) < x { y.next_up() } else { y }
+}
+
+/// `x` rounded down to single precision.
+pub(crate) fn f32_down(x: f64) -> f32 {
+    let y = x as f32;
+    if f64::from(y) > x { y.next_down() } else { y }
+}
+
+/// One block's points: their clusters and lazy bounds, and the scratch of a pass.
+struct Block {
+    /// The block's first point.
+    start: usize,
+    /// Each point's cluster and lazy bounds, `u = upper + moved[a]` and
+    /// `l = lower − others_moved[a]`, in groups of 8 points.
+    groups: Vec<BoundsGroup>,
+    /// The block's points that failed the test this pass, as offsets in the block (the
+    /// first `pending_len`; 8 spare slots past the points).
+    pending: Vec<u32>,
+    pending_len: usize,
+    /// The failures as rows, scanned [`SCAN_CHUNK`] at a time into `scan_*`, packed for
+    /// the kernel 16 at a time into `scratch`.
+    rows: Vec<u32>,
+    scratch: Vec<f64>,
+    scan_labels: Vec<u32>,
+    scan_best: Vec<f64>,
+    scan_second: Vec<f64>,
+    /// The points that changed cluster this pass, in point order.
+    changes: Vec<Change>,
+}
+
+/// What every block needs in a pass.
+struct PassInputs<'a> {
+    rows: &'a [f64],
+    d: usize,
+    centers: &'a [f64],
+    kernels: Kernels,
+    moves: &'a Moves,
+    margin: f64,
+    first: bool,
+}
+
+impl Block {
+    fn new(start: usize, len: usize, d: usize) -> Self {
+        let padded = len.next_multiple_of(LANES);
+        Self {
+            start,
+            // Padding lanes always pass the test: u = −∞, l = +∞.
+            groups: vec![BoundsGroup::PADDING; padded / LANES],
+            pending: vec![0; padded + LANES],
+            pending_len: 0,
+            rows: Vec::with_capacity(SCAN_CHUNK),
+            scratch: vec![0.0; 2 * LANES * d],
+            scan_labels: vec![0; SCAN_CHUNK],
+            scan_best: vec![0.0; SCAN_CHUNK],
+            scan_second: vec![0.0; SCAN_CHUNK],
+            changes: Vec::new(),
+        }
+    }
+
+    /// The block's pass: the test (or, on the first pass, every point), the exact scan
+    /// of the failures, and their labels written to `labels` (the block's own).
+    fn pass(&mut self, p: &PassInputs<'_>, labels: &mut [u32]) -> u64 {
+        self.changes.clear();
+        if p.first {
+            for (slot, i) in self.pending.iter_mut().zip(0..labels.len() as u32) {
+                *slot = i;
+            }
+            self.pending_len = labels.len();
+        } else {
+            let threshold = &p.moves.threshold;
+            self.pending_len =
+                p.kernels
+                    .sweep(&self.groups, threshold, p.margin, &mut self.pending);
+        }
+        let scanned = self.pending_len as u64;
+        self.scan(p);
+        if p.first {
+            for (labels, group) in labels.chunks_mut(LANES).zip(&self.groups) {
+                labels.copy_from_slice(&group.labels[..labels.len()]);
+            }
+        } else {
+            for c in &self.changes {
+                labels[c.point as usize - self.start] = c.to;
+            }
+        }
+        scanned
+    }
+
+    /// Scans the pending points against every center with the exact formula, and stores
+    /// what it found: labels, fresh bounds, and (after the first pass) the changes.
+    fn scan(&mut self, p: &PassInputs<'_>) {
+        let (moved, others_moved) = (&p.moves.moved, &p.moves.others_moved);
+        let pending = &self.pending[..self.pending_len];
+        for chunk in pending.chunks(SCAN_CHUNK) {
+            self.rows.clear();
+            self.rows
+                .extend(chunk.iter().map(|&i| (self.start + i as usize) as u32));
+            let out = Top2 {
+                slack: slack(p.d),
+                labels: &mut self.scan_labels[..chunk.len()],
+                best: &mut self.scan_best[..chunk.len()],
+                second: &mut self.scan_second[..chunk.len()],
+            };
+            let pending = Pending {
+                rows: p.rows,
+                idx: &self.rows,
+            };
+            p.kernels
+                .top2(pending, p.centers, p.d, &mut self.scratch, out);
+            let found = chunk
+                .iter()
+                .zip(&self.scan_labels)
+                .zip(self.scan_best.iter().zip(&self.scan_second));
+            for ((&i, &new), (&best, &second)) in found {
+                let (i, a) = (i as usize, new as usize);
+                let (group, lane) = (&mut self.groups[i / LANES], i % LANES);
+                let old = group.labels[lane];
+                if old != new && !p.first {
+                    let point = (self.start + i) as u32;
+                    self.changes.push(Change {
+                        point,
+                        from: old,
+                        to: new,
+                    });
+                }
+                group.labels[lane] = new;
+                group.upper[lane] = f32_up(best - moved[a]);
+                group.lower[lane] = f32_down(second + others_moved[a]);
+            }
+        }
+    }
+}
+
+/// Hamerly's bounds over fixed blocks; see the module comment.
+pub(crate) struct HamerlySteps<'a> {
+    rows: &'a [f64],
+    n: usize,
+    d: usize,
+    k: usize,
+    kernels: Kernels,
+    blocks: Vec<Block>,
+    moves: Moves,
+    /// The largest norm of any point: with the largest center's, it scales the margin.
+    largest_point: f64,
+    sums: Sums,
+    parallel: bool,
+    /// Points scanned against every center, pass by pass.
+    scanned: Vec<u64>,
+}
+
+impl<'a> HamerlySteps<'a> {
+    pub(crate) fn new(points: Points<'a>, k: usize, parallel: bool) -> Self {
+        let (n, d) = (points.n(), points.d());
+        let blocks = (0..n)
+            .step_by(BLOCK)
+            .map(|start| Block::new(start, BLOCK.min(n - start), d))
+            .collect();
+        Self {
+            rows: points.as_slice(),
+            n,
+            d,
+            k,
+            kernels: Kernels::detect(),
+            blocks,
+            moves: Moves::new(k, d),
+            largest_point: points
+                .rows()
+                .map(|x| x.iter().map(|v| v * v).sum::<f64>())
+                .fold(0.0, f64::max)
+                .sqrt(),
+            sums: Sums::new(k, d),
+            parallel,
+            scanned: Vec::new(),
+        }
+    }
+}
+
+impl Steps for HamerlySteps<'_> {
+    fn assign(&mut self, centers: &[f64], labels: &mut [u32]) {
+        self.moves.advance(centers);
+        let inputs = PassInputs {
+            rows: self.rows,
+            d: self.d,
+            centers,
+            kernels: self.kernels,
+            moves: &self.moves,
+            margin: self.moves.margin(self.largest_point),
+            first: self.moves.passes == 1,
+        };
+        let work = |(block, labels): (&mut Block, &mut [u32])| block.pass(&inputs, labels);
+        let scanned: u64 = if self.parallel {
+            let blocks = self.blocks.par_iter_mut().zip(labels.par_chunks_mut(BLOCK));
+            blocks.map(work).sum()
+        } else {
+            let blocks = self.blocks.iter_mut().zip(labels.chunks_mut(BLOCK));
+            blocks.map(work).sum()
+        };
+        self.scanned.push(scanned);
+    }
+
+    fn update(&mut self, labels: &[u32], centers: &mut [f64]) {
+        if self.moves.passes == 1 {
+            self.sums.fill(self.rows, labels, BLOCK, self.parallel);
+        } else {
+            for block in &self.blocks {
+                self.sums.apply(self.rows, &block.changes);
+            }
+        }
+        self.sums.divide(centers);
+    }
+
+    fn evaluations(&self) -> Evaluations {
+        Evaluations::Counted(self.scanned.iter().sum::<u64>() * self.k as u64)
+    }
+
+    fn details(&self) -> Details {
+        let per_pass: Vec<u64> = self.scanned.iter().map(|&s| s * self.k as u64).collect();
+        let threads = match self.parallel {
+            true => rayon::current_num_threads(),
+            false => 1,
+        };
+        Details::new(PrunedFacts::new(
+            Method::Hamerly,
+            self.kernels.simd(),
+            threads,
+            BoundBytes::of(self.n, 2 * size_of::<f32>()),
+            (self.n, self.k),
+            &per_pass,
+        ))
+    }
+}

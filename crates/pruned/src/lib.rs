@@ -1,0 +1,194 @@
+//! # Rung six: `pruned` — the algorithm beats the hardware
+//!
+//! **What it adds.** The seed's last lesson is "use an existing implementation", and the
+//! existing implementations get their speed from algorithms as much as from kernels:
+//! scikit-learn's `elkan`, and the bound-based methods of the literature. The `parallel`
+//! rung computes every one of the `n·k` distances every pass, near the machine's FMA
+//! peak; this rung computes fewer. Each point keeps bounds on its distances to the
+//! centers, and after the first passes most points' bounds prove that they keep their
+//! center, so their distances are never computed. It is exact: the same labels and
+//! iterations as `naive`.
+//!
+//! - **The bounds** ([`Method`]): Hamerly's — an upper bound on the distance to the
+//!   point's center and one lower bound on the distance to every other — kept lazily
+//!   against running sums of the centers' moves (`moves.rs`, `hamerly.rs`).
+//! - **Exact where it matters.** A point whose bounds do not prove it stays is scanned
+//!   with the contract's own formula (`parallel`'s kernels, through its `Kernels`
+//!   seam), so its label is the contract's; the bounds are widened by a margin that
+//!   covers the rounding of every distance, square root and update, and are stored
+//!   rounded outward, so a bound off by an ulp can never skip a distance that could win.
+//! - **Threads over fixed blocks, deterministic.** Each block of [`BLOCK`] points is
+//!   tested and scanned on its own, on rayon's threads when the fit is large enough to
+//!   share; the sums move by the points that changed cluster, in point order. Labels,
+//!   iterations and centers are the same, bit for bit, for any number of threads.
+//!
+//! **What it costs.** Bounds: 8 bytes a point for Hamerly's, at most the bytes of the
+//! point itself. A first pass that scans every point. A per-pass sweep over every point's
+//! bounds, which on few features costs about what brute force does.
+//!
+//! **Where it wins, and where it loses.** It wins once the centers settle: each pass
+//! then touches only the points near a boundary. It loses where they never settle —
+//! clusters that keep trading points, data with no structure — and where there is little
+//! to skip: with k = 2 every scan is a full one, and the bookkeeping is pure overhead.
+//! Its facts ([`PrunedFacts`]) say, pass by pass, how much it skipped.
+//!
+//! ```
+//! use ladder_core::{FitParams, Points, Stage};
+//! use ladder_pruned::{Pruned, PrunedFacts};
+//!
+//! let data: Vec<f64> = (0..4000).map(|i| (i % 4) as f64 * 10.0 + (i % 7) as f64 * 0.1).collect();
+//! let fit = Pruned::new().fit(Points::new(&data, 2)?, &FitParams::new(4))?;
+//! let facts = fit.details.get::<PrunedFacts>().expect("the rung's facts");
+//! assert_eq!(facts.passes.len(), fit.iterations);
+//! println!("{} of the distances skipped", facts.skipped);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+#![warn(missing_docs)]
+
+mod facts;
+mod hamerly;
+mod moves;
+mod sums;
+
+use std::fmt;
+use std::str::FromStr;
+
+use ladder_core::{Checked, Fit, Stage, StageError, lloyd};
+use serde::{Serialize, Serializer};
+
+pub use facts::{BoundBytes, Pass, PrunedFacts, Share};
+
+/// Points per block: the unit of work of a thread, and of the deterministic order.
+pub const BLOCK: usize = 4096;
+
+/// Below this many distance terms (`n × k × d`) per pass, a fit stays on one thread.
+pub const PARALLEL_WORK: usize = ladder_parallel::PARALLEL_WORK;
+
+/// The bounds a fit keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// Hamerly's: an upper bound to the point's center, one lower bound to all others.
+    Hamerly,
+}
+
+impl Method {
+    /// Every method, for tests and studies.
+    pub const ALL: [Method; 1] = [Method::Hamerly];
+
+    /// The name users type: `hamerly`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::Hamerly => "hamerly",
+        }
+    }
+}
+
+impl fmt::Display for Method {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl Serialize for Method {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
+    }
+}
+
+/// Which bounds a fit keeps: chosen by the shape of the data, or asked for.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub enum Pruning {
+    /// Chosen by `d` and `k` ([`Pruning::method_for`]).
+    #[default]
+    Auto,
+    /// This method, whatever the shape.
+    Fixed(Method),
+}
+
+impl Pruning {
+    /// The method for points of `d` features and `k` centers.
+    pub fn method_for(self, _d: usize, _k: usize) -> Method {
+        match self {
+            Pruning::Auto => Method::Hamerly,
+            Pruning::Fixed(method) => method,
+        }
+    }
+}
+
+/// A `--pruning` value that names no method.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownPruning(pub String);
+
+impl fmt::Display for UnknownPruning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "unknown pruning {:?}; use auto or hamerly", self.0)
+    }
+}
+
+impl std::error::Error for UnknownPruning {}
+
+impl FromStr for Pruning {
+    type Err = UnknownPruning;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "auto" => Ok(Pruning::Auto),
+            "hamerly" => Ok(Pruning::Fixed(Method::Hamerly)),
+            _ => Err(UnknownPruning(s.to_string())),
+        }
+    }
+}
+
+/// The `pruned` stage. It uses the current rayon thread pool.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Pruned {
+    /// Which bounds it keeps.
+    pub pruning: Pruning,
+}
+
+impl Pruned {
+    /// The stage as the ladder runs it: the method chosen by the shape of the data.
+    pub const fn new() -> Self {
+        Self {
+            pruning: Pruning::Auto,
+        }
+    }
+
+    /// The stage with `method`, whatever the shape.
+    pub const fn with(method: Method) -> Self {
+        Self {
+            pruning: Pruning::Fixed(method),
+        }
+    }
+}
+
+/// Whether a fit of `n × d` points with `k` centers is worth spreading over threads.
+fn worth_threads(n: usize, k: usize, d: usize) -> bool {
+    n.saturating_mul(k).saturating_mul(d) >= PARALLEL_WORK && n > BLOCK
+}
+
+impl Stage for Pruned {
+    fn name(&self) -> &'static str {
+        "pruned"
+    }
+
+    fn summary(&self) -> &'static str {
+        "exact Lloyd that skips the distances bounds prove cannot win (Hamerly), threaded over fixed blocks, deterministic"
+    }
+
+    fn fit_checked(&self, checked: &Checked<'_>) -> Result<Fit, StageError> {
+        let (points, k) = (checked.points(), checked.params().k);
+        let parallel = worth_threads(points.n(), k, points.d());
+        let fit = match self.pruning.method_for(points.d(), k) {
+            Method::Hamerly => lloyd(
+                checked,
+                &mut hamerly::HamerlySteps::new(points, k, parallel),
+            ),
+        };
+        Ok(fit)
+    }
+}
+
+#[cfg(test)]
+mod tests;

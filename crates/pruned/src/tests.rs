@@ -1,0 +1,99 @@
+//! The `pruned` stage's own tests: it skips most of the work and does the same work.
+
+use super::*;
+use crate::hamerly::{f32_down, f32_up};
+use ladder_core::{FitParams, Points};
+use ladder_test_support::bits;
+
+/// Clustered points: `blobs` blobs on a line, jittered by a fixed sequence.
+fn clustered(n: usize, d: usize, blobs: usize) -> Vec<f64> {
+    let mut state = 12345u64;
+    let mut jitter = move || {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (state >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+    };
+    (0..n * d)
+        .map(|i| ((i / d) % blobs) as f64 * 4.0 + jitter() * 3.0)
+        .collect()
+}
+
+#[test]
+fn single_precision_bounds_round_outward() {
+    for x in [0.1, 1.0 / 3.0, 2.0, 1e-30, 12345.678, -0.7] {
+        assert!(f64::from(f32_up(x)) >= x, "{x}");
+        assert!(f64::from(f32_down(x)) <= x, "{x}");
+        assert!(f64::from(f32_up(x)) - f64::from(f32_down(x)) <= x.abs() * 2.5e-7);
+    }
+    assert_eq!(f32_up(2.0), 2.0);
+    assert_eq!(f32_up(f64::INFINITY), f32::INFINITY);
+}
+
+#[test]
+fn bounds_skip_most_scans_and_do_the_same_work_as_brute_force() {
+    let (n, d, k) = (3000, 2, 10);
+    let data = clustered(n, d, 4);
+    let points = Points::new(&data, d).unwrap();
+    let params = FitParams::new(k);
+    let pruned = Pruned::new().fit(points, &params).unwrap();
+    let brute = ladder_naive::Naive.fit(points, &params).unwrap();
+    assert_eq!(pruned.labels, brute.labels);
+    assert_eq!(pruned.iterations, brute.iterations);
+    assert!(pruned.iterations > 5, "{} passes", pruned.iterations);
+    for (a, b) in pruned.centers.iter().zip(&brute.centers) {
+        assert!((a - b).abs() <= 1e-12 * (1.0 + b.abs()), "{a} vs {b}");
+    }
+    let facts = pruned.details.get::<PrunedFacts>().unwrap();
+    assert_eq!(facts.method, Method::Hamerly);
+    assert_eq!(facts.passes.len(), pruned.iterations);
+    let all = (n * k * pruned.iterations) as u64;
+    assert!(facts.distance_evaluations < all / 2, "{facts:?}");
+    assert_eq!(
+        pruned.distance_evaluations,
+        Some(facts.distance_evaluations)
+    );
+    // The first pass scans everything; later ones skip.
+    assert_eq!(facts.passes[0].distance_evaluations, (n * k) as u64);
+    assert!(facts.bound_bytes.0 <= (n * d * 8) as u64);
+}
+
+/// Large enough for the threaded path: the same bits for 1, 2 and 3 threads.
+#[test]
+fn any_thread_count_gives_the_same_bits() {
+    for (n, d, k) in [(30_000, 2, 40), (12_000, 5, 30)] {
+        let data = clustered(n, d, 7);
+        let points = Points::new(&data, d).unwrap();
+        let params = FitParams::new(k).max_iter(30);
+        let fits: Vec<Fit> = [1, 2, 3]
+            .into_iter()
+            .map(|threads| {
+                let pool = rayon::ThreadPoolBuilder::new()
+                    .num_threads(threads)
+                    .build()
+                    .unwrap();
+                pool.install(|| Pruned::new().fit(points, &params).unwrap())
+            })
+            .collect();
+        let threads = fits[1].details.get::<PrunedFacts>().unwrap().threads;
+        assert_eq!(threads, 2, "n={n} d={d} k={k} ran on one thread");
+        for f in &fits[1..] {
+            assert_eq!(f.labels, fits[0].labels);
+            assert_eq!(f.iterations, fits[0].iterations);
+            assert_eq!(bits(&f.centers), bits(&fits[0].centers));
+        }
+        let naive = ladder_naive::Naive.fit(points, &params).unwrap();
+        assert_eq!(fits[0].labels, naive.labels);
+        assert_eq!(fits[0].iterations, naive.iterations);
+    }
+}
+
+#[test]
+fn pruning_names_parse() {
+    assert_eq!("auto".parse::<Pruning>(), Ok(Pruning::Auto));
+    assert_eq!(
+        "hamerly".parse::<Pruning>(),
+        Ok(Pruning::Fixed(Method::Hamerly))
+    );
+    assert!("fast".parse::<Pruning>().is_err());
+}
