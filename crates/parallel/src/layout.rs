@@ -8,7 +8,7 @@ use ladder_core::{Points, with_dims};
 
 use crate::accumulate::{accumulate, accumulate_groups};
 use crate::isa::Kernel;
-use crate::kernel::{Block, DotCenters};
+use crate::kernel::{Block, DotCenters, GroupedBlock, GroupedCenters, GroupedOut};
 use crate::{DOT_MIN_DIMS, LANES};
 
 /// Points laid out for the kernel — feature-major groups of [`LANES`], with their squared
@@ -97,6 +97,35 @@ impl Layout {
             labels,
         };
         assign_and_sum(self.kernel, block, centers, dot.as_ref(), (sums, counts))
+    }
+
+    /// For every point laid out (`rows` are the same points, row-major), its nearest of
+    /// the `centers`, its distance to it rounded up, and its distance to the nearest
+    /// center of each group other than its own, rounded down, into `out` — the bounds a
+    /// bound-keeping engine starts from. The same kernel as the assignment's: the
+    /// contract's formula below [`DOT_MIN_DIMS`] features, `‖c‖² − 2x·c` with a proven
+    /// error bound from there on (near ties settled exactly, so the labels are the
+    /// contract's).
+    pub fn scan_grouped(&self, rows: &[f64], centers: &GroupedCenters, out: GroupedOut<'_>) {
+        let block = GroupedBlock {
+            groups: &self.groups,
+            norms: &self.norms,
+            rows,
+            labels: out.labels,
+            upper: out.upper,
+            lower: out.lower,
+            slack: out.slack,
+        };
+        self.kernel.grouped(block, centers, self.d, self.dot);
+    }
+
+    /// The contract's exact squared distances from `point` to the laid-out rows of the
+    /// 8-row groups `groups`, 8 at a time into `out` (`8 × groups.len()` values; rows
+    /// past the last repeat it).
+    pub fn distances_from(&self, point: &[f64], groups: std::ops::Range<usize>, out: &mut [f64]) {
+        let width = self.d * LANES;
+        let laid = &self.groups[groups.start * width..groups.end * width];
+        self.kernel.row_distances(laid, point, self.d, out);
     }
 
     /// The groups, `[group][feature][lane]`.

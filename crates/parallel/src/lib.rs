@@ -71,7 +71,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 pub use accumulate::accumulate;
-pub use kernel::{BoundsGroup, Pending, Top2};
+pub use kernel::{BoundsGroup, GroupedCenters, GroupedOut, Pending, Top2};
 pub use layout::Layout;
 pub use scan::Kernels;
 

@@ -154,3 +154,82 @@ fn large_fits_use_the_threaded_brute_force() {
     };
     assert_eq!(brute_force_method(1000, 64, 32), dot);
 }
+
+/// Every center's group: `t` groups of consecutive centers, interleaved (so that groups
+/// are not in index order and ties cross groups).
+fn interleaved_groups(k: usize, t: usize) -> Vec<Vec<u32>> {
+    (0..t)
+        .map(|g| {
+            (0..k as u32)
+                .filter(|j| *j as usize % t == g)
+                .rev()
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn the_grouped_scan_gives_the_contracts_labels_and_valid_bounds() {
+    for (d, k, t) in [(3, 9, 3), (8, 13, 4), (20, 10, 1), (20, 17, 17)] {
+        let n = 203;
+        // Integer-valued data: many exact ties between centers.
+        let data: Vec<f64> = (0..n * d).map(|i| ((i * 37) % 11) as f64).collect();
+        let points = Points::new(&data, d).unwrap();
+        let centers: Vec<f64> = data[5 * d..(5 + k) * d].to_vec();
+        let groups = interleaved_groups(k, t);
+        let grouped = GroupedCenters::new(&centers, d, &groups);
+        let mut want = vec![0; n];
+        ladder_core::assign_nearest(points, &centers, &mut want);
+        for kernel in [Kernel::BASELINE, Kernel::detect()] {
+            let layout = Layout::with_kernel(points, kernel);
+            let (mut labels, mut upper, mut lower) = (vec![0; n], vec![0.0; n], vec![0.0; n * t]);
+            let out = GroupedOut {
+                labels: &mut labels,
+                upper: &mut upper,
+                lower: &mut lower,
+                slack: 1e-12,
+            };
+            layout.scan_grouped(&data, &grouped, out);
+            assert_eq!(labels, want, "{kernel:?}, d = {d}");
+            for (i, x) in points.rows().enumerate() {
+                let dist = |j: usize| ladder_core::sq_dist(x, &centers[j * d..(j + 1) * d]).sqrt();
+                assert!(upper[i] >= dist(labels[i] as usize), "point {i}");
+                // A tie settled by the re-check keeps a safe, looser bound for its group.
+                let mut all: Vec<f64> = (0..k).map(dist).collect();
+                all.sort_by(f64::total_cmp);
+                let tie = all[0] == all[1];
+                for (g, members) in groups.iter().enumerate() {
+                    let others = members.iter().filter(|&&j| j != labels[i]);
+                    let nearest = others
+                        .map(|&j| dist(j as usize))
+                        .fold(f64::INFINITY, f64::min);
+                    assert!(lower[i * t + g] <= nearest, "point {i}, group {g}");
+                    let lo = lower[i * t + g];
+                    if tie {
+                        continue;
+                    }
+                    assert!(
+                        lo >= nearest * (1.0 - 1e-6) - 1e-6,
+                        "loose: {kernel:?} d={d} t={t} point {i} group {g}: {lo} vs {nearest}, label {}",
+                        labels[i]
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn row_distances_are_the_contracts() {
+    for d in [2, 9, 19] {
+        let rows: Vec<f64> = (0..21 * d).map(|i| (i as f64 * 0.7).sin() * 3.0).collect();
+        let layout = Layout::new(Points::new(&rows, d).unwrap());
+        let point: Vec<f64> = (0..d).map(|t| t as f64 * 0.25).collect();
+        let mut out = vec![0.0; 24];
+        layout.distances_from(&point, 0..3, &mut out);
+        for (j, row) in rows.chunks_exact(d).enumerate() {
+            let want = ladder_core::sq_dist(&point, row);
+            assert_eq!(out[j].to_bits(), want.to_bits(), "d = {d}, row {j}");
+        }
+    }
+}

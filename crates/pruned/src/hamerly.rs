@@ -30,16 +30,22 @@ use crate::{BLOCK, Method};
 /// Points scanned at a time: the scan's output stays small (and in cache).
 const SCAN_CHUNK: usize = 1024;
 
-/// `x` rounded up to single precision.
+/// `x` rounded up to single precision, without a branch (`x` finite or infinite, not
+/// NaN).
+#[inline]
 pub(crate) fn f32_up(x: f64) -> f32 {
     let y = x as f32;
-    if f64::from(y) < x { y.next_up() } else { y }
+    // One step toward +∞ where the conversion went below x: up for a positive float's
+    // bits, down for a negative one's (from +0, one step up is the smallest subnormal).
+    let (bits, low) = (y.to_bits(), u32::from(f64::from(y) < x));
+    let negative = bits >> 31;
+    f32::from_bits(bits.wrapping_add(low).wrapping_sub((low & negative) << 1))
 }
 
-/// `x` rounded down to single precision.
+/// `x` rounded down to single precision, without a branch.
+#[inline]
 pub(crate) fn f32_down(x: f64) -> f32 {
-    let y = x as f32;
-    if f64::from(y) > x { y.next_down() } else { y }
+    -f32_up(-x)
 }
 
 /// One block's points: their clusters and lazy bounds, and the scratch of a pass.
@@ -125,7 +131,7 @@ impl Block {
     /// Scans the pending points against every center with the exact formula, and stores
     /// what it found: labels, fresh bounds, and (after the first pass) the changes.
     fn scan(&mut self, p: &PassInputs<'_>) {
-        let (moved, others_moved) = (&p.moves.moved, &p.moves.others_moved);
+        let (moved, others_moved) = (&p.moves.moved[..], &p.moves.others_moved[..]);
         let pending = &self.pending[..self.pending_len];
         for chunk in pending.chunks(SCAN_CHUNK) {
             self.rows.clear();

@@ -20,7 +20,7 @@ pub(crate) mod portable;
 
 use ladder_core::with_dims;
 
-use crate::kernel::{Block, BoundsGroup, DotCenters, Pending, Top2};
+use crate::kernel::{Block, BoundsGroup, DotCenters, GroupedBlock, GroupedCenters, Pending, Top2};
 use crate::{LANES, Simd};
 
 /// An 8-lane `f64` vector type, its mask, and the primitives the kernels use. Every
@@ -106,6 +106,37 @@ macro_rules! entry_points {
             out: crate::kernel::Top2<'_>,
         ) {
             crate::kernel::top2_rows::<$isa, D>(isa, pending, centers, d, scratch, out)
+        }
+
+        $(#[target_feature(enable = $features)])?
+        pub(crate) fn grouped_exact<const D: usize>(
+            isa: $isa,
+            block: crate::kernel::GroupedBlock<'_>,
+            centers: &crate::kernel::GroupedCenters,
+            d: usize,
+        ) {
+            crate::kernel::grouped_exact::<$isa, D>(isa, block, centers, d)
+        }
+
+        $(#[target_feature(enable = $features)])?
+        pub(crate) fn grouped_dot<const D: usize>(
+            isa: $isa,
+            block: crate::kernel::GroupedBlock<'_>,
+            centers: &crate::kernel::GroupedCenters,
+            d: usize,
+        ) {
+            crate::kernel::grouped_dot::<$isa, D, $dot_groups>(isa, block, centers, d)
+        }
+
+        $(#[target_feature(enable = $features)])?
+        pub(crate) fn row_distances<const D: usize>(
+            isa: $isa,
+            groups: &[f64],
+            point: &[f64],
+            d: usize,
+            out: &mut [f64],
+        ) {
+            crate::kernel::row_distances::<$isa, D>(isa, groups, point, d, out)
         }
 
         $(#[target_feature(enable = $features)])?
@@ -224,6 +255,25 @@ impl Kernel {
         out: Top2<'_>,
     ) {
         dispatch_dims!(self, d, top2_rows(pending, centers, d, scratch, out))
+    }
+
+    /// The grouped scan of one block (see `kernel::grouped_exact`, `kernel::grouped_dot`).
+    pub(crate) fn grouped(
+        self,
+        block: GroupedBlock<'_>,
+        centers: &GroupedCenters,
+        d: usize,
+        dot: bool,
+    ) {
+        match dot {
+            false => dispatch_dims!(self, d, grouped_exact(block, centers, d)),
+            true => dispatch_dims!(self, d, grouped_dot(block, centers, d)),
+        }
+    }
+
+    /// The exact distances from `point` to laid-out rows (see `kernel::row_distances`).
+    pub(crate) fn row_distances(self, groups: &[f64], point: &[f64], d: usize, out: &mut [f64]) {
+        dispatch_dims!(self, d, row_distances(groups, point, d, out))
     }
 
     /// The bounds' test over groups of 8 points (see `kernel::sweep`).

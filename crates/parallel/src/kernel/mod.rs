@@ -7,10 +7,15 @@
 //! Points come in groups of [`LANES`] = 8 stored feature-major (`[group][feature][lane]`),
 //! so one load brings the same feature of 8 points into one vector.
 
+mod grouped;
+
 use ladder_core::nearest;
 
 use crate::LANES;
 use crate::isa::Isa;
+
+pub(crate) use grouped::{GroupedBlock, grouped_dot, grouped_exact, row_distances};
+pub use grouped::{GroupedCenters, GroupedOut};
 
 /// One block of points: its groups, norms, rows (for exact re-checks) and labels.
 pub(crate) struct Block<'a> {
@@ -73,11 +78,12 @@ impl BoundsGroup {
 /// The centers as the dot-product kernel wants them: times −2 (exact), padded to a
 /// multiple of 4 rows (the padding has an infinite norm, so it never wins), with their
 /// squared norms, so that `‖c‖² − 2x·c` is one chain of FMAs from `‖c‖²`.
+#[derive(Debug, Clone)]
 pub(crate) struct DotCenters {
     /// `−2c`, row-major.
-    centers: Vec<f64>,
-    norms: Vec<f64>,
-    max_norm: f64,
+    pub(crate) centers: Vec<f64>,
+    pub(crate) norms: Vec<f64>,
+    pub(crate) max_norm: f64,
 }
 
 impl DotCenters {
@@ -120,7 +126,7 @@ const SET_LANES: [[u32; LANES]; 256] = {
 
 /// Feature `t` of a group's 8 points.
 #[inline(always)]
-fn lanes(xs: &[f64], t: usize) -> &[f64; LANES] {
+pub(crate) fn lanes(xs: &[f64], t: usize) -> &[f64; LANES] {
     xs[t * LANES..(t + 1) * LANES]
         .try_into()
         .expect("a group holds LANES values per feature")
@@ -128,7 +134,7 @@ fn lanes(xs: &[f64], t: usize) -> &[f64; LANES] {
 
 /// `D` if it is a constant, else `d` (`D = 0`).
 #[inline(always)]
-fn dims<const D: usize>(d: usize) -> usize {
+pub(crate) fn dims<const D: usize>(d: usize) -> usize {
     if D > 0 { D } else { d }
 }
 
@@ -136,7 +142,7 @@ fn dims<const D: usize>(d: usize) -> usize {
 /// differences summed in feature order, from zero (`0 + a` is `a`, for `a ≥ 0`, so the
 /// sum starts at the first square); no FMA.
 #[inline(always)]
-fn exact_dist<S: Isa>(isa: S, xs: &[f64], c: &[f64]) -> S::V {
+pub(crate) fn exact_dist<S: Isa>(isa: S, xs: &[f64], c: &[f64]) -> S::V {
     let diff = isa.sub(isa.load(lanes(xs, 0)), isa.splat(c[0]));
     let mut acc = isa.mul(diff, diff);
     for (t, &ct) in c.iter().enumerate().skip(1) {
