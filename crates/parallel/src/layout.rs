@@ -100,21 +100,35 @@ impl Layout {
     }
 
     /// For every point laid out (`rows` are the same points, row-major), its nearest of
-    /// the `centers`, its distance to it rounded up, and its distance to the nearest
-    /// center of each group other than its own, rounded down, into `out` — the bounds a
-    /// bound-keeping engine starts from. The same kernel as the assignment's: the
+    /// the `centers`, its distance to it rounded up, its distance to the nearest other
+    /// center and to the nearest center of each group other than its own, rounded down,
+    /// into `out` — the bounds a bound-keeping engine starts from. The same kernel as the assignment's: the
     /// contract's formula below [`DOT_MIN_DIMS`] features, `‖c‖² − 2x·c` with a proven
     /// error bound from there on (near ties settled exactly, so the labels are the
     /// contract's).
     pub fn scan_grouped(&self, rows: &[f64], centers: &GroupedCenters, out: GroupedOut<'_>) {
+        self.scan_grouped_from(0, rows, centers, out)
+    }
+
+    /// [`Layout::scan_grouped`] for the points from point `first` on (a multiple of 8),
+    /// as many as `out` has labels; `rows` are those points, row-major.
+    pub fn scan_grouped_from(
+        &self,
+        first: usize,
+        rows: &[f64],
+        centers: &GroupedCenters,
+        out: GroupedOut<'_>,
+    ) {
+        assert_eq!(first % LANES, 0, "a scan starts at a group of 8 points");
+        let points = rows.len() / self.d;
+        let (g0, g1) = (first / LANES, (first + points).div_ceil(LANES));
+        assert_eq!(out.bounds.len(), g1 - g0, "a group of bounds per 8 points");
         let block = GroupedBlock {
-            groups: &self.groups,
-            norms: &self.norms,
+            groups: &self.groups[g0 * self.d * LANES..g1 * self.d * LANES],
+            norms: &self.norms[g0 * LANES..g1 * LANES],
             rows,
-            labels: out.labels,
-            upper: out.upper,
-            lower: out.lower,
-            slack: out.slack,
+            points,
+            out,
         };
         self.kernel.grouped(block, centers, self.d, self.dot);
     }

@@ -62,6 +62,7 @@ mod accumulate;
 mod isa;
 mod kernel;
 mod layout;
+mod round;
 mod scan;
 
 use ladder_core::{
@@ -73,6 +74,7 @@ use serde::Serialize;
 pub use accumulate::accumulate;
 pub use kernel::{BoundsGroup, GroupedCenters, GroupedOut, Pending, Top2};
 pub use layout::Layout;
+pub use round::{f32_down, f32_up};
 pub use scan::Kernels;
 
 use crate::kernel::{Block, DotCenters};

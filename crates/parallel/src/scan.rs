@@ -42,6 +42,21 @@ impl Kernels {
         self.0.top2(pending, centers, d, scratch, out)
     }
 
+    /// The contract's exact squared distance from each `pending` point to its own center,
+    /// `centers[labels[p]]` (`labels` has one entry per pending point), into `out`, 8
+    /// points at a time. `scratch` holds at least `16 d` values.
+    pub fn own_distances(
+        self,
+        pending: Pending<'_>,
+        (centers, labels): (&[f64], &[u32]),
+        d: usize,
+        scratch: &mut [f64],
+        out: &mut [f64],
+    ) {
+        self.0
+            .pair_rows(pending, (centers, labels), d, scratch, out)
+    }
+
     /// The bounds' test over consecutive groups of 8 points: point `i` keeps its label
     /// when `upper + threshold[label] + margin < lower`; the index of every other point
     /// is written, in order, to the front of `pending` (which needs 8 spare slots past

@@ -168,6 +168,35 @@ fn interleaved_groups(k: usize, t: usize) -> Vec<Vec<u32>> {
         .collect()
 }
 
+/// Checks a grouped scan's bounds for point `i` at `x`: its upper bound covers its own
+/// distance; its global and group lower bounds stay below the distances they bound,
+/// and (but where the nearest two tie, which is settled by a looser safe bound) are
+/// tight.
+fn check_bounds(x: &[f64], centers: &[f64], groups: &[Vec<u32>], bounds: (u32, f64, f64, &[f32])) {
+    let d = x.len();
+    let (label, upper, global, lowers) = bounds;
+    let dist =
+        |j: u32| ladder_core::sq_dist(x, &centers[j as usize * d..(j as usize + 1) * d]).sqrt();
+    assert!(upper >= dist(label));
+    let k = centers.len() / d;
+    let mut all: Vec<f64> = (0..k as u32).map(dist).collect();
+    all.sort_by(f64::total_cmp);
+    let tie = all[0] == all[1];
+    let others = (0..k as u32).filter(|&j| j != label);
+    let second = others.map(dist).fold(f64::INFINITY, f64::min);
+    assert!(global <= second);
+    for (g, members) in groups.iter().enumerate() {
+        let others = members.iter().filter(|&&j| j != label);
+        let nearest = others.map(|&j| dist(j)).fold(f64::INFINITY, f64::min);
+        let lo = f64::from(lowers[g]);
+        assert!(lo <= nearest, "group {g}: {lo} > {nearest}");
+        assert!(
+            tie || lo >= nearest * (1.0 - 1e-6) - 1e-6,
+            "loose: group {g}: {lo} vs {nearest}"
+        );
+    }
+}
+
 #[test]
 fn the_grouped_scan_gives_the_contracts_labels_and_valid_bounds() {
     for (d, k, t) in [(3, 9, 3), (8, 13, 4), (20, 10, 1), (20, 17, 17)] {
@@ -182,38 +211,25 @@ fn the_grouped_scan_gives_the_contracts_labels_and_valid_bounds() {
         ladder_core::assign_nearest(points, &centers, &mut want);
         for kernel in [Kernel::BASELINE, Kernel::detect()] {
             let layout = Layout::with_kernel(points, kernel);
-            let (mut labels, mut upper, mut lower) = (vec![0; n], vec![0.0; n], vec![0.0; n * t]);
+            let mut bounds = vec![BoundsGroup::PADDING; n.div_ceil(LANES)];
+            let mut lowers = vec![0.0f32; n * t];
+            let (zeros_k, zeros_t) = (vec![0.0; k], vec![0.0; t]);
             let out = GroupedOut {
-                labels: &mut labels,
-                upper: &mut upper,
-                lower: &mut lower,
+                bounds: &mut bounds,
+                lowers: &mut lowers,
+                upper_offset: &zeros_k,
+                global_offset: &zeros_k,
+                lower_offset: &zeros_t,
                 slack: 1e-12,
             };
             layout.scan_grouped(&data, &grouped, out);
-            assert_eq!(labels, want, "{kernel:?}, d = {d}");
             for (i, x) in points.rows().enumerate() {
-                let dist = |j: usize| ladder_core::sq_dist(x, &centers[j * d..(j + 1) * d]).sqrt();
-                assert!(upper[i] >= dist(labels[i] as usize), "point {i}");
-                // A tie settled by the re-check keeps a safe, looser bound for its group.
-                let mut all: Vec<f64> = (0..k).map(dist).collect();
-                all.sort_by(f64::total_cmp);
-                let tie = all[0] == all[1];
-                for (g, members) in groups.iter().enumerate() {
-                    let others = members.iter().filter(|&&j| j != labels[i]);
-                    let nearest = others
-                        .map(|&j| dist(j as usize))
-                        .fold(f64::INFINITY, f64::min);
-                    assert!(lower[i * t + g] <= nearest, "point {i}, group {g}");
-                    let lo = lower[i * t + g];
-                    if tie {
-                        continue;
-                    }
-                    assert!(
-                        lo >= nearest * (1.0 - 1e-6) - 1e-6,
-                        "loose: {kernel:?} d={d} t={t} point {i} group {g}: {lo} vs {nearest}, label {}",
-                        labels[i]
-                    );
-                }
+                let b = &bounds[i / LANES];
+                let l = i % LANES;
+                assert_eq!(b.labels[l], want[i], "{kernel:?}, d = {d}, point {i}");
+                let found = (b.labels[l], f64::from(b.upper[l]), f64::from(b.lower[l]));
+                let bounds = (found.0, found.1, found.2, &lowers[i * t..(i + 1) * t]);
+                check_bounds(x, &centers, &groups, bounds);
             }
         }
     }
@@ -230,6 +246,31 @@ fn row_distances_are_the_contracts() {
         for (j, row) in rows.chunks_exact(d).enumerate() {
             let want = ladder_core::sq_dist(&point, row);
             assert_eq!(out[j].to_bits(), want.to_bits(), "d = {d}, row {j}");
+        }
+    }
+}
+
+#[test]
+fn own_distances_are_the_contracts() {
+    for d in [1, 5, 16, 23] {
+        let rows: Vec<f64> = (0..37 * d).map(|i| (i as f64 * 0.37).cos() * 4.0).collect();
+        let centers: Vec<f64> = (0..5 * d).map(|i| (i as f64 * 0.11).sin()).collect();
+        let idx: Vec<u32> = (0..37).rev().step_by(2).collect();
+        let labels: Vec<u32> = idx.iter().map(|i| i % 5).collect();
+        for kernels in [Kernels::portable(), Kernels::detect()] {
+            let mut out = vec![0.0; idx.len()];
+            let mut scratch = vec![0.0; 16 * d];
+            let pending = Pending {
+                rows: &rows,
+                idx: &idx,
+            };
+            kernels.own_distances(pending, (&centers, &labels), d, &mut scratch, &mut out);
+            for ((&i, &a), got) in idx.iter().zip(&labels).zip(&out) {
+                let (i, a) = (i as usize, a as usize);
+                let want =
+                    ladder_core::sq_dist(&rows[i * d..(i + 1) * d], &centers[a * d..(a + 1) * d]);
+                assert_eq!(got.to_bits(), want.to_bits(), "{kernels:?}, d = {d}");
+            }
         }
     }
 }

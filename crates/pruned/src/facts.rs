@@ -60,6 +60,9 @@ impl BoundBytes {
 pub struct PrunedFacts {
     /// The bounds it kept.
     pub method: Method,
+    /// Groups of centers the bounds were kept for (Yinyang, Elkan).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub groups: Option<usize>,
     /// The kernel the CPU ran for the exact scans and the tests.
     pub kernel: Simd,
     /// Threads the fit ran on.
@@ -89,6 +92,7 @@ impl PrunedFacts {
         let possible = (n as f64) * (k as f64) * per_pass.len() as f64;
         Self {
             method,
+            groups: None,
             kernel,
             threads,
             bound_bytes,

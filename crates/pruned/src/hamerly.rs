@@ -19,34 +19,16 @@
 //!   changes in point order, so the result is the same for any number of threads.
 
 use ladder_core::{Details, Evaluations, Points, Steps};
-use ladder_parallel::{BoundsGroup, Kernels, LANES, Pending, Top2};
+use ladder_parallel::{BoundsGroup, Kernels, LANES, Pending, Top2, f32_down, f32_up};
 use rayon::prelude::*;
 
 use crate::facts::{BoundBytes, PrunedFacts};
-use crate::moves::{Moves, slack};
+use crate::moves::{Lower, Moves, slack};
 use crate::sums::{Change, Sums};
 use crate::{BLOCK, Method};
 
 /// Points scanned at a time: the scan's output stays small (and in cache).
 const SCAN_CHUNK: usize = 1024;
-
-/// `x` rounded up to single precision, without a branch (`x` finite or infinite, not
-/// NaN).
-#[inline]
-pub(crate) fn f32_up(x: f64) -> f32 {
-    let y = x as f32;
-    // One step toward +∞ where the conversion went below x: up for a positive float's
-    // bits, down for a negative one's (from +0, one step up is the smallest subnormal).
-    let (bits, low) = (y.to_bits(), u32::from(f64::from(y) < x));
-    let negative = bits >> 31;
-    f32::from_bits(bits.wrapping_add(low).wrapping_sub((low & negative) << 1))
-}
-
-/// `x` rounded down to single precision, without a branch.
-#[inline]
-pub(crate) fn f32_down(x: f64) -> f32 {
-    -f32_up(-x)
-}
 
 /// One block's points: their clusters and lazy bounds, and the scratch of a pass.
 struct Block {
@@ -204,7 +186,7 @@ impl<'a> HamerlySteps<'a> {
             k,
             kernels: Kernels::detect(),
             blocks,
-            moves: Moves::new(k, d),
+            moves: Moves::new(k, d, Lower::Others),
             largest_point: points
                 .rows()
                 .map(|x| x.iter().map(|v| v * v).sum::<f64>())

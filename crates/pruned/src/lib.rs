@@ -47,9 +47,12 @@
 #![warn(missing_docs)]
 
 mod facts;
+mod groups;
 mod hamerly;
 mod moves;
+mod prefetch;
 mod sums;
+mod yinyang;
 
 use std::fmt;
 use std::str::FromStr;
@@ -70,16 +73,35 @@ pub const PARALLEL_WORK: usize = ladder_parallel::PARALLEL_WORK;
 pub enum Method {
     /// Hamerly's: an upper bound to the point's center, one lower bound to all others.
     Hamerly,
+    /// Yinyang's: a lower bound per group of centers, about `k / 10` groups.
+    Yinyang,
+    /// Simplified Elkan: a lower bound per center (where they fit in the point's bytes;
+    /// else as many groups as fit).
+    Elkan,
 }
 
 impl Method {
     /// Every method, for tests and studies.
-    pub const ALL: [Method; 1] = [Method::Hamerly];
+    pub const ALL: [Method; 3] = [Method::Hamerly, Method::Yinyang, Method::Elkan];
 
-    /// The name users type: `hamerly`.
+    /// The name users type: `hamerly`, `yinyang`, `elkan`.
     pub fn name(self) -> &'static str {
         match self {
             Method::Hamerly => "hamerly",
+            Method::Yinyang => "yinyang",
+            Method::Elkan => "elkan",
+        }
+    }
+
+    /// How many groups of centers its bounds are kept for, for `k` centers in `d`
+    /// dimensions: at most what keeps the bounds within the point's own bytes (two
+    /// single-precision bounds and one per group in `8 d` bytes).
+    pub fn groups(self, k: usize, d: usize) -> usize {
+        let fits = (2 * d).saturating_sub(2).max(1);
+        match self {
+            Method::Hamerly => 1,
+            Method::Yinyang => k.div_ceil(10).min(fits),
+            Method::Elkan => k.min(fits),
         }
     }
 }
@@ -107,10 +129,13 @@ pub enum Pruning {
 }
 
 impl Pruning {
-    /// The method for points of `d` features and `k` centers.
-    pub fn method_for(self, _d: usize, _k: usize) -> Method {
+    /// The method for points of `d` features and `k` centers: Hamerly's one bound in
+    /// few dimensions, where a scan of every center is cheap; bounds per group from 6
+    /// on (the regime map of Newling & Fleuret, "Fast k-means with accurate bounds").
+    pub fn method_for(self, d: usize, _k: usize) -> Method {
         match self {
-            Pruning::Auto => Method::Hamerly,
+            Pruning::Auto if d < 6 => Method::Hamerly,
+            Pruning::Auto => Method::Yinyang,
             Pruning::Fixed(method) => method,
         }
     }
@@ -122,7 +147,11 @@ pub struct UnknownPruning(pub String);
 
 impl fmt::Display for UnknownPruning {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "unknown pruning {:?}; use auto or hamerly", self.0)
+        write!(
+            f,
+            "unknown pruning {:?}; use auto, hamerly, yinyang or elkan",
+            self.0
+        )
     }
 }
 
@@ -132,11 +161,14 @@ impl FromStr for Pruning {
     type Err = UnknownPruning;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "auto" => Ok(Pruning::Auto),
-            "hamerly" => Ok(Pruning::Fixed(Method::Hamerly)),
-            _ => Err(UnknownPruning(s.to_string())),
+        if s == "auto" {
+            return Ok(Pruning::Auto);
         }
+        Method::ALL
+            .into_iter()
+            .find(|m| m.name() == s)
+            .map(Pruning::Fixed)
+            .ok_or_else(|| UnknownPruning(s.to_string()))
     }
 }
 
@@ -174,17 +206,24 @@ impl Stage for Pruned {
     }
 
     fn summary(&self) -> &'static str {
-        "exact Lloyd that skips the distances bounds prove cannot win (Hamerly), threaded over fixed blocks, deterministic"
+        "exact Lloyd that skips the distances bounds prove cannot win (Hamerly, Yinyang, Elkan), threaded over fixed blocks, deterministic"
     }
 
     fn fit_checked(&self, checked: &Checked<'_>) -> Result<Fit, StageError> {
         let (points, k) = (checked.points(), checked.params().k);
         let parallel = worth_threads(points.n(), k, points.d());
-        let fit = match self.pruning.method_for(points.d(), k) {
+        let method = self.pruning.method_for(points.d(), k);
+        let fit = match method {
             Method::Hamerly => lloyd(
                 checked,
                 &mut hamerly::HamerlySteps::new(points, k, parallel),
             ),
+            Method::Yinyang | Method::Elkan => {
+                let groups = (method, method.groups(k, points.d()));
+                let initial = checked.initial_centers();
+                let mut steps = yinyang::YinyangSteps::new(points, initial, groups, parallel);
+                lloyd(checked, &mut steps)
+            }
         };
         Ok(fit)
     }

@@ -11,18 +11,30 @@ pub(crate) fn slack(d: usize) -> f64 {
     1e-12 + 4.0 * (d + 2) as f64 * f64::EPSILON
 }
 
+/// Which moves a point's lower bound loses: those of every other cluster (Hamerly's one
+/// bound, which excludes the point's own), or of every cluster (a bound over groups that
+/// may hold the point's own center).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Lower {
+    Others,
+    All,
+}
+
 /// The centers' moves, pass by pass.
 #[derive(Debug, Clone)]
 pub(crate) struct Moves {
     d: usize,
+    lower: Lower,
     /// Per cluster: how far it moved this pass (rounded up).
     pub(crate) step: Vec<f64>,
     /// Per cluster: how far it has moved in all.
     pub(crate) moved: Vec<f64>,
     /// Per cluster: the running sum of the largest move of any other cluster.
     pub(crate) others_moved: Vec<f64>,
-    /// Per cluster, padded to a multiple of 8: `moved + others_moved`, what a point of
-    /// the cluster's bounds have lost in all.
+    /// The running sum of the largest move of any cluster.
+    pub(crate) all_moved: f64,
+    /// Per cluster, padded to a multiple of 8: what a point of the cluster's bounds have
+    /// lost in all (`moved` plus `others_moved` or `all_moved`).
     pub(crate) threshold: Vec<f64>,
     /// The largest `threshold`.
     pub(crate) largest: f64,
@@ -35,12 +47,14 @@ pub(crate) struct Moves {
 }
 
 impl Moves {
-    pub(crate) fn new(k: usize, d: usize) -> Self {
+    pub(crate) fn new(k: usize, d: usize, lower: Lower) -> Self {
         Self {
             d,
+            lower,
             step: vec![0.0; k],
             moved: vec![0.0; k],
             others_moved: vec![0.0; k],
+            all_moved: 0.0,
             // Padded to whole vectors, so the kernels can look it up with a permute.
             threshold: vec![0.0; k.next_multiple_of(8)],
             largest: 0.0,
@@ -81,10 +95,15 @@ impl Moves {
                 second = s;
             }
         }
+        self.all_moved += first;
         for (j, &s) in self.step.iter().enumerate() {
             self.moved[j] += s;
             self.others_moved[j] += if j == first_j { second } else { first };
-            self.threshold[j] = self.moved[j] + self.others_moved[j];
+            self.threshold[j] = self.moved[j]
+                + match self.lower {
+                    Lower::Others => self.others_moved[j],
+                    Lower::All => self.all_moved,
+                };
             self.largest = self.largest.max(self.threshold[j]);
         }
     }

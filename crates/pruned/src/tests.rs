@@ -1,7 +1,6 @@
 //! The `pruned` stage's own tests: it skips most of the work and does the same work.
 
 use super::*;
-use crate::hamerly::{f32_down, f32_up};
 use ladder_core::{FitParams, Points};
 use ladder_test_support::bits;
 
@@ -17,17 +16,6 @@ fn clustered(n: usize, d: usize, blobs: usize) -> Vec<f64> {
     (0..n * d)
         .map(|i| ((i / d) % blobs) as f64 * 4.0 + jitter() * 3.0)
         .collect()
-}
-
-#[test]
-fn single_precision_bounds_round_outward() {
-    for x in [0.1, 1.0 / 3.0, 2.0, 1e-30, 12345.678, -0.7] {
-        assert!(f64::from(f32_up(x)) >= x, "{x}");
-        assert!(f64::from(f32_down(x)) <= x, "{x}");
-        assert!(f64::from(f32_up(x)) - f64::from(f32_down(x)) <= x.abs() * 2.5e-7);
-    }
-    assert_eq!(f32_up(2.0), 2.0);
-    assert_eq!(f32_up(f64::INFINITY), f32::INFINITY);
 }
 
 #[test]

@@ -121,6 +121,14 @@ impl Isa for Avx2 {
     }
 
     #[inline(always)]
+    fn eq(self, a: Pair, b: Pair) -> Pair {
+        Pair(
+            avx2!(_mm256_cmp_pd::<_CMP_EQ_OQ>(a.0, b.0)),
+            avx2!(_mm256_cmp_pd::<_CMP_EQ_OQ>(a.1, b.1)),
+        )
+    }
+
+    #[inline(always)]
     fn select(self, m: Pair, a: Pair, b: Pair) -> Pair {
         Pair(
             avx2!(_mm256_blendv_pd(b.0, a.0, m.0)),

@@ -92,6 +92,11 @@ impl Isa for Avx512 {
     }
 
     #[inline(always)]
+    fn eq(self, a: __m512d, b: __m512d) -> __mmask8 {
+        avx512!(_mm512_cmp_pd_mask::<_CMP_EQ_OQ>(a, b))
+    }
+
+    #[inline(always)]
     fn select(self, m: __mmask8, a: __m512d, b: __m512d) -> __m512d {
         avx512!(_mm512_mask_blend_pd(m, b, a))
     }
@@ -104,6 +109,29 @@ impl Isa for Avx512 {
     #[inline(always)]
     fn sqrt(self, a: __m512d) -> __m512d {
         avx512!(_mm512_sqrt_pd(a))
+    }
+
+    #[inline(always)]
+    fn narrow_up(self, v: __m512d) -> [f32; LANES] {
+        let mut out = [0.0f32; LANES];
+        // SAFETY: `out` is 8 writable floats, the 32 bytes an unaligned store writes; the
+        // CPU has AVX-512F, as `self` proves.
+        unsafe {
+            let r = _mm512_cvt_roundpd_ps::<{ _MM_FROUND_TO_POS_INF | _MM_FROUND_NO_EXC }>(v);
+            _mm256_storeu_ps(out.as_mut_ptr(), r);
+        }
+        out
+    }
+
+    #[inline(always)]
+    fn narrow_down(self, v: __m512d) -> [f32; LANES] {
+        let mut out = [0.0f32; LANES];
+        // SAFETY: as for `narrow_up`.
+        unsafe {
+            let r = _mm512_cvt_roundpd_ps::<{ _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC }>(v);
+            _mm256_storeu_ps(out.as_mut_ptr(), r);
+        }
+        out
     }
 
     /// A table of 8 or 16 values is looked up with one permute, a longer one gathered

@@ -51,6 +51,8 @@ pub(crate) trait Isa: Copy {
     fn min(self, a: Self::V, b: Self::V) -> Self::V;
     /// `a < b`, lane by lane (false for NaN).
     fn lt(self, a: Self::V, b: Self::V) -> Self::M;
+    /// `a == b`, lane by lane (false for NaN).
+    fn eq(self, a: Self::V, b: Self::V) -> Self::M;
     /// `a` where `m` is set, else `b`.
     fn select(self, m: Self::M, a: Self::V, b: Self::V) -> Self::V;
     /// The mask as 8 bits, lane 0 lowest.
@@ -59,6 +61,14 @@ pub(crate) trait Isa: Copy {
     fn sqrt(self, a: Self::V) -> Self::V;
     /// `table[idx[l]]` in lane `l`; every index must be in bounds.
     fn lookup(self, table: &[f64], idx: &[u32; LANES]) -> Self::V;
+    /// The lanes in single precision, each rounded up.
+    fn narrow_up(self, v: Self::V) -> [f32; LANES] {
+        self.store(v).map(crate::f32_up)
+    }
+    /// The lanes in single precision, each rounded down.
+    fn narrow_down(self, v: Self::V) -> [f32; LANES] {
+        self.store(v).map(crate::f32_down)
+    }
 }
 
 /// Whether every index is below `len`: without an early exit, so that the check is a
@@ -137,6 +147,18 @@ macro_rules! entry_points {
             out: &mut [f64],
         ) {
             crate::kernel::row_distances::<$isa, D>(isa, groups, point, d, out)
+        }
+
+        $(#[target_feature(enable = $features)])?
+        pub(crate) fn pair_rows<const D: usize>(
+            isa: $isa,
+            pending: crate::kernel::Pending<'_>,
+            own: (&[f64], &[u32]),
+            d: usize,
+            scratch: &mut [f64],
+            out: &mut [f64],
+        ) {
+            crate::kernel::pair_rows::<$isa, D>(isa, pending, own, d, scratch, out)
         }
 
         $(#[target_feature(enable = $features)])?
@@ -274,6 +296,19 @@ impl Kernel {
     /// The exact distances from `point` to laid-out rows (see `kernel::row_distances`).
     pub(crate) fn row_distances(self, groups: &[f64], point: &[f64], d: usize, out: &mut [f64]) {
         dispatch_dims!(self, d, row_distances(groups, point, d, out))
+    }
+
+    /// Each pending point's exact squared distance to its own center (see
+    /// `kernel::pair_rows`).
+    pub(crate) fn pair_rows(
+        self,
+        pending: Pending<'_>,
+        own: (&[f64], &[u32]),
+        d: usize,
+        scratch: &mut [f64],
+        out: &mut [f64],
+    ) {
+        dispatch_dims!(self, d, pair_rows(pending, own, d, scratch, out))
     }
 
     /// The bounds' test over groups of 8 points (see `kernel::sweep`).

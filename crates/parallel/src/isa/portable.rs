@@ -69,6 +69,11 @@ impl Isa for Portable {
     }
 
     #[inline(always)]
+    fn eq(self, a: V, b: V) -> u8 {
+        (0..LANES).fold(0, |m, l| m | (u8::from(a[l] == b[l]) << l))
+    }
+
+    #[inline(always)]
     fn select(self, m: u8, a: V, b: V) -> V {
         std::array::from_fn(|l| if m >> l & 1 == 1 { a[l] } else { b[l] })
     }

@@ -6,7 +6,7 @@
 
 use ladder_core::nearest;
 
-use super::{DotCenters, dims, exact_dist, lanes};
+use super::{BoundsGroup, DotCenters, dims, exact_dist, lanes};
 use crate::LANES;
 use crate::isa::Isa;
 
@@ -81,16 +81,26 @@ impl GroupedCenters {
     }
 }
 
-/// Where a grouped scan's results go, point by point.
+/// Where a grouped scan's results go: bounds as a bound-keeping engine stores them, in
+/// single precision rounded outward, each relative to a running offset (so that the
+/// engine can correct them later by the offsets' growth alone).
 #[derive(Debug)]
 pub struct GroupedOut<'a> {
-    /// Each point's nearest center (the contract's, the lowest index on a tie).
-    pub labels: &'a mut [u32],
-    /// Each point's distance to it, rounded up.
-    pub upper: &'a mut [f64],
+    /// The points' bounds, 8 a group: each point's nearest center (the contract's, the
+    /// lowest index on a tie); its distance to it less `upper_offset[label]`, rounded
+    /// up; and its distance to the nearest other center plus `global_offset[label]`,
+    /// rounded down.
+    pub bounds: &'a mut [BoundsGroup],
     /// For each point and group (`[point][group]`), its distance to the nearest center
-    /// of the group other than its own, rounded down.
-    pub lower: &'a mut [f64],
+    /// of the group other than its own plus `lower_offset[group]`, rounded down; empty
+    /// to keep none.
+    pub lowers: &'a mut [f32],
+    /// Per center.
+    pub upper_offset: &'a [f64],
+    /// Per center.
+    pub global_offset: &'a [f64],
+    /// Per group.
+    pub lower_offset: &'a [f64],
     /// The relative slack every distance is widened by (on top of the bounded error of
     /// the dot-product path).
     pub slack: f64,
@@ -104,58 +114,135 @@ pub(crate) struct GroupedBlock<'a> {
     pub(crate) norms: &'a [f64],
     /// The same points, row-major.
     pub(crate) rows: &'a [f64],
-    pub(crate) labels: &'a mut [u32],
-    pub(crate) upper: &'a mut [f64],
-    pub(crate) lower: &'a mut [f64],
-    pub(crate) slack: f64,
+    /// How many points.
+    pub(crate) points: usize,
+    pub(crate) out: GroupedOut<'a>,
 }
 
-/// One lane's results before they are resolved: the scan's nearest slot and the two
-/// smallest squared distances, overall and per group (`[group][lane]`, less `offset`),
-/// with their error.
-struct LaneScan<'a> {
-    best: f64,
-    second: f64,
-    best_slot: usize,
+/// One group of 8 points' scan before it is resolved: the nearest slot and the two
+/// smallest squared distances, overall and per center group (`[group][lane]`), all
+/// `offset` short of squared distances (`‖x‖²` on the dot path), each with an absolute
+/// error of at most `err`.
+struct Scan8<'a> {
+    best: [f64; LANES],
+    second: [f64; LANES],
+    best_slot: [f64; LANES],
     min1: &'a [[f64; LANES]],
     min2: &'a [[f64; LANES]],
-    lane: usize,
-    /// What the group minima are short of squared distances (`‖x‖²` on the dot path).
-    offset: f64,
-    /// Absolute error of every squared distance of the lane.
-    err: f64,
+    offset: [f64; LANES],
+    err: [f64; LANES],
 }
 
-/// Writes point `i`'s label and bounds from its scan; settles a near tie exactly.
-fn resolve(
+/// Writes the labels and bounds of the 8 points of point group `pg`: each label from
+/// the scan (a near tie settled exactly, one point at a time), then the bounds for the 8
+/// points at once.
+#[inline(always)]
+fn resolve8<S: Isa>(
+    isa: S,
     block: &mut GroupedBlock<'_>,
     centers: &GroupedCenters,
-    d: usize,
-    i: usize,
-    s: LaneScan<'_>,
+    (d, pg): (usize, usize),
+    s: Scan8<'_>,
 ) {
-    let scanned = centers.slot_center[s.best_slot];
-    let (label, best) = if s.second - s.best > 2.0 * s.err {
-        (scanned, s.best + s.err)
-    } else {
-        nearest(&block.rows[i * d..(i + 1) * d], &centers.original)
-    };
-    let (up, down) = (1.0 + block.slack, 1.0 - block.slack);
-    block.labels[i] = label;
-    block.upper[i] = best.sqrt() * up;
-    let own = centers.group_of[label as usize] as usize;
-    let t = centers.groups();
-    for (g, lower) in block.lower[i * t..(i + 1) * t].iter_mut().enumerate() {
-        // The own group's smallest is the label's own distance (exactly so on the exact
-        // path, where the label's is the smallest of all), so its second counts; on the
-        // dot path only when the label is the value's argmin (not a near tie settled
-        // otherwise), else the smallest is kept, which is safe.
-        let own_second = s.err == 0.0 || label == scanned;
-        let m = match g == own && own_second {
-            true => s.min2[g][s.lane],
-            false => s.min1[g][s.lane],
+    let (up, down) = (
+        isa.splat(1.0 + block.out.slack),
+        isa.splat(1.0 - block.out.slack),
+    );
+    let first = pg * LANES;
+    let points = LANES.min(block.points - first);
+    // The own group's smallest is the label's own distance (exactly so on the exact path,
+    // where the label's is the smallest of all), so its second counts; on the dot path
+    // only where the label is the scan's argmin, not a near tie settled otherwise (then
+    // the smallest is kept, which is safe). -1: no group's second counts.
+    let mut own = [-1.0; LANES];
+    let mut upper = [0.0; LANES];
+    let mut labels = [0u32; LANES];
+    for l in 0..points {
+        let i = first + l;
+        let (best, err) = (s.best[l] + s.offset[l], s.err[l]);
+        let scanned = centers.slot_center[s.best_slot[l] as usize];
+        let (label, value) = if s.second[l] + s.offset[l] - best > 2.0 * err {
+            (scanned, best + err)
+        } else {
+            nearest(&block.rows[i * d..(i + 1) * d], &centers.original)
         };
-        *lower = (m + s.offset - s.err).max(0.0).sqrt() * down;
+        (labels[l], upper[l]) = (label, value);
+        if err == 0.0 || label == scanned {
+            own[l] = f64::from(centers.group_of[label as usize]);
+        }
+    }
+    for l in points..LANES {
+        labels[l] = labels[0];
+    }
+    let out = &mut block.out;
+    let upper = isa.mul(isa.sqrt(isa.load(&upper)), up);
+    let upper = isa.sub(upper, isa.lookup(out.upper_offset, &labels));
+    let (offset, err, own) = (isa.load(&s.offset), isa.load(&s.err), isa.load(&own));
+    let (zero, t) = (isa.splat(0.0), centers.groups());
+    let mut global = isa.splat(f64::INFINITY);
+    for g in 0..t {
+        let is_own = isa.eq(own, isa.splat(g as f64));
+        let m = isa.select(is_own, isa.load(&s.min2[g]), isa.load(&s.min1[g]));
+        let m = isa.sub(isa.add(m, offset), err);
+        let m = isa.select(isa.lt(m, zero), zero, m);
+        let lower = isa.mul(isa.sqrt(m), down);
+        global = isa.min(global, lower);
+        if !out.lowers.is_empty() {
+            let stored = isa.narrow_down(isa.add(lower, isa.splat(out.lower_offset[g])));
+            for (l, &value) in stored.iter().enumerate().take(points) {
+                out.lowers[(first + l) * t + g] = value;
+            }
+        }
+    }
+    let global = isa.add(global, isa.lookup(out.global_offset, &labels));
+    let bounds = &mut out.bounds[pg];
+    (bounds.upper, bounds.lower) = (isa.narrow_up(upper), isa.narrow_down(global));
+    bounds.labels = labels;
+    // Lanes past the last point keep passing every test.
+    for l in points..LANES {
+        bounds.upper[l] = BoundsGroup::PADDING.upper[l];
+        bounds.lower[l] = BoundsGroup::PADDING.lower[l];
+        bounds.labels[l] = 0;
+    }
+}
+
+/// The running minima of one center group, 8 points at a time: the two smallest values
+/// and the slot of the smallest.
+#[derive(Clone, Copy)]
+struct GroupMin<V> {
+    m1: V,
+    m2: V,
+    slot: V,
+}
+
+impl<V: Copy> GroupMin<V> {
+    #[inline(always)]
+    fn new<S: Isa<V = V>>(isa: S) -> Self {
+        let inf = isa.splat(f64::INFINITY);
+        Self {
+            m1: inf,
+            m2: inf,
+            slot: isa.splat(0.0),
+        }
+    }
+
+    /// Takes `value` of `slot` (strictly smaller wins: the earlier slot keeps a tie).
+    #[inline(always)]
+    fn take<S: Isa<V = V>>(&mut self, isa: S, value: V, slot: V) {
+        let smaller = isa.lt(value, self.m1);
+        self.m2 = isa.select(smaller, self.m1, isa.min(self.m2, value));
+        self.m1 = isa.select(smaller, value, self.m1);
+        self.slot = isa.select(smaller, slot, self.slot);
+    }
+
+    /// Folds a finished group into the running overall minima (the group's second
+    /// counts as the overall second where its smallest is the overall smallest).
+    #[inline(always)]
+    fn fold_into<S: Isa<V = V>>(self, isa: S, all: &mut Self) {
+        let smaller = isa.lt(self.m1, all.m1);
+        all.m2 = isa.select(smaller, isa.min(all.m1, self.m2), isa.min(all.m2, self.m1));
+        all.m1 = isa.select(smaller, self.m1, all.m1);
+        all.slot = isa.select(smaller, self.slot, all.slot);
     }
 }
 
@@ -170,44 +257,28 @@ pub(crate) fn grouped_exact<S: Isa, const D: usize>(
     let d = dims::<D>(d);
     let t = centers.groups();
     let (mut min1, mut min2) = (vec![[0.0; LANES]; t], vec![[0.0; LANES]; t]);
-    let points = block.labels.len();
-    for (gi, xs) in block.groups.chunks_exact(d * LANES).enumerate() {
-        let mut best = isa.splat(f64::INFINITY);
-        let mut second = isa.splat(f64::INFINITY);
-        let mut best_slot = isa.splat(0.0);
+    for (pg, xs) in block.groups.chunks_exact(d * LANES).enumerate() {
+        let mut all = GroupMin::new(isa);
         for g in 0..t {
-            let (mut m1, mut m2) = (isa.splat(f64::INFINITY), isa.splat(f64::INFINITY));
+            let mut group = GroupMin::new(isa);
             for slot in centers.starts[g]..centers.starts[g + 1] {
                 let acc = exact_dist(isa, xs, &centers.exact[slot * d..(slot + 1) * d]);
-                let in_group = isa.lt(acc, m1);
-                m2 = isa.select(in_group, m1, isa.min(m2, acc));
-                m1 = isa.select(in_group, acc, m1);
-                let better = isa.lt(acc, best);
-                second = isa.select(better, best, isa.min(second, acc));
-                best = isa.select(better, acc, best);
-                best_slot = isa.select(better, isa.splat(slot as f64), best_slot);
+                group.take(isa, acc, isa.splat(slot as f64));
             }
-            (min1[g], min2[g]) = (isa.store(m1), isa.store(m2));
+            (min1[g], min2[g]) = (isa.store(group.m1), isa.store(group.m2));
+            group.fold_into(isa, &mut all);
         }
-        let (best, second, best_slot) = (isa.store(best), isa.store(second), isa.store(best_slot));
-        for l in 0..LANES {
-            let i = gi * LANES + l;
-            if i >= points {
-                break;
-            }
-            // Exact values: only an exact tie needs the re-check (for the lowest index).
-            let scan = LaneScan {
-                best: best[l],
-                second: second[l],
-                best_slot: best_slot[l] as usize,
-                min1: &min1,
-                min2: &min2,
-                lane: l,
-                offset: 0.0,
-                err: 0.0,
-            };
-            resolve(&mut block, centers, d, i, scan);
-        }
+        // Exact values: only an exact tie needs the re-check (for the lowest index).
+        let scan = Scan8 {
+            best: isa.store(all.m1),
+            second: isa.store(all.m2),
+            best_slot: isa.store(all.slot),
+            min1: &min1,
+            min2: &min2,
+            offset: [0.0; LANES],
+            err: [0.0; LANES],
+        };
+        resolve8(isa, &mut block, centers, (d, pg), scan);
     }
 }
 
@@ -251,17 +322,12 @@ fn grouped_dot_run<S: Isa, const D: usize, const G: usize>(
     let d = dims::<D>(d);
     let (width, t, dot) = (d * LANES, centers.groups(), &centers.dot);
     let xs = &block.groups[g0 * width..(g0 + G) * width];
-    let mut best = [isa.splat(f64::INFINITY); G];
-    let mut second = [isa.splat(f64::INFINITY); G];
-    let mut best_slot = [isa.splat(0.0); G];
+    let mut all = [GroupMin::new(isa); G];
     for g in 0..t {
-        let mut m1 = [isa.splat(f64::INFINITY); G];
-        let mut m2 = [isa.splat(f64::INFINITY); G];
+        let mut group = [GroupMin::new(isa); G];
         for q in centers.starts[g] / 4..centers.starts[g + 1] / 4 {
-            let (c4, n4) = (
-                &dot.centers[4 * q * d..4 * (q + 1) * d],
-                &dot.norms[4 * q..4 * q + 4],
-            );
+            let c4 = &dot.centers[4 * q * d..4 * (q + 1) * d];
+            let n4 = &dot.norms[4 * q..4 * q + 4];
             let norms = [
                 isa.splat(n4[0]),
                 isa.splat(n4[1]),
@@ -285,42 +351,32 @@ fn grouped_dot_run<S: Isa, const D: usize, const G: usize>(
             }
             for h in 0..G {
                 for (m, &a) in acc[h].iter().enumerate() {
-                    let in_group = isa.lt(a, m1[h]);
-                    m2[h] = isa.select(in_group, m1[h], isa.min(m2[h], a));
-                    m1[h] = isa.select(in_group, a, m1[h]);
-                    let better = isa.lt(a, best[h]);
-                    second[h] = isa.select(better, best[h], isa.min(second[h], a));
-                    best[h] = isa.select(better, a, best[h]);
-                    best_slot[h] = isa.select(better, isa.splat((4 * q + m) as f64), best_slot[h]);
+                    group[h].take(isa, a, isa.splat((4 * q + m) as f64));
                 }
             }
         }
         for h in 0..G {
-            (min1[h * t + g], min2[h * t + g]) = (isa.store(m1[h]), isa.store(m2[h]));
+            (min1[h * t + g], min2[h * t + g]) = (isa.store(group[h].m1), isa.store(group[h].m2));
+            group[h].fold_into(isa, &mut all[h]);
         }
     }
     let tolerance = 32.0 * (d + 2) as f64 * f64::EPSILON;
     for h in 0..G {
-        let (best, second) = (isa.store(best[h]), isa.store(second[h]));
-        let best_slot = isa.store(best_slot[h]);
-        for l in 0..LANES {
-            let i = (g0 + h) * LANES + l;
-            if i >= block.labels.len() {
-                break;
-            }
-            let norm = block.norms[i];
-            let scan = LaneScan {
-                best: best[l] + norm,
-                second: second[l] + norm,
-                best_slot: best_slot[l] as usize,
-                min1: &min1[h * t..(h + 1) * t],
-                min2: &min2[h * t..(h + 1) * t],
-                lane: l,
-                offset: norm,
-                err: tolerance * (norm + dot.max_norm),
-            };
-            resolve(block, centers, d, i, scan);
+        let pg = g0 + h;
+        if pg * LANES >= block.points {
+            break;
         }
+        let offset: [f64; LANES] = lanes(block.norms, pg).to_owned();
+        let scan = Scan8 {
+            best: isa.store(all[h].m1),
+            second: isa.store(all[h].m2),
+            best_slot: isa.store(all[h].slot),
+            min1: &min1[h * t..(h + 1) * t],
+            min2: &min2[h * t..(h + 1) * t],
+            offset,
+            err: offset.map(|norm| tolerance * (norm + dot.max_norm)),
+        };
+        resolve8(isa, block, centers, (d, pg), scan);
     }
 }
 

@@ -15,6 +15,7 @@ use crate::LANES;
 use crate::isa::Isa;
 
 pub(crate) use grouped::{GroupedBlock, grouped_dot, grouped_exact, row_distances};
+
 pub use grouped::{GroupedCenters, GroupedOut};
 
 /// One block of points: its groups, norms, rows (for exact re-checks) and labels.
@@ -277,6 +278,50 @@ fn dot_run<S: Isa, const D: usize, const G: usize>(
         }
     }
     rechecks
+}
+
+/// The contract's exact squared distance from each `pending` point to its own center
+/// (`labels`, one per point), 8 points at a time: the points and their centers are
+/// packed feature-major into `scratch` (at least `16 d` values) and subtracted lane by
+/// lane, the squares summed in feature order.
+#[inline(always)]
+pub(crate) fn pair_rows<S: Isa, const D: usize>(
+    isa: S,
+    pending: Pending<'_>,
+    (centers, labels): (&[f64], &[u32]),
+    d: usize,
+    scratch: &mut [f64],
+    out: &mut [f64],
+) {
+    let d = dims::<D>(d);
+    let width = d * LANES;
+    let (xs, cs) = scratch[..2 * width].split_at_mut(width);
+    let chunks = pending.idx.chunks(LANES).zip(labels.chunks(LANES));
+    for ((idx, labels), out) in chunks.zip(out.chunks_mut(LANES)) {
+        for lane in 0..LANES {
+            // A short last chunk repeats its first point.
+            let (i, a) = (
+                idx[lane.min(idx.len() - 1)] as usize,
+                labels[lane.min(idx.len() - 1)] as usize,
+            );
+            let (x, c) = (
+                &pending.rows[i * d..(i + 1) * d],
+                &centers[a * d..(a + 1) * d],
+            );
+            for t in 0..d {
+                xs[t * LANES + lane] = x[t];
+                cs[t * LANES + lane] = c[t];
+            }
+        }
+        let diff = isa.sub(isa.load(lanes(xs, 0)), isa.load(lanes(cs, 0)));
+        let mut acc = isa.mul(diff, diff);
+        for t in 1..d {
+            let diff = isa.sub(isa.load(lanes(xs, t)), isa.load(lanes(cs, t)));
+            acc = isa.add(acc, isa.mul(diff, diff));
+        }
+        let n = out.len();
+        out.copy_from_slice(&isa.store(acc)[..n]);
+    }
 }
 
 /// Like [`exact_groups`], for the `pending` points, also keeping each point's
