@@ -1,30 +1,21 @@
-//! The `parallel` stage on the scaling grid: per-pass times from its fits' own clocks and
-//! the distance step's achieved GFLOP/s, as `cargo bench --bench parallel_grid` prints
-//! them.
+//! The fast rungs on the scaling grid, side by side: per-pass times from their fits' own
+//! clocks, the share of brute force's distances each skipped, and the brute-force
+//! equivalent GFLOP/s, as `cargo bench --bench grid` prints them.
 
 use anyhow::Result;
-use ladder_core::{Points, Stage};
-use ladder_pruned::{PrunedFacts, Share};
+use ladder_core::{Fit, Points, Stage};
 
 use crate::stats;
 use crate::table::{Align, Table};
 use crate::workloads::Workload;
 
-/// What the distance step achieved in a fit.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Throughput {
-    /// `2 n k d` floating-point operations per pass over the assignment's time.
-    GflopsPerSecond(f64),
-    /// A fit on bounds computes far fewer distances: the share of brute force's
-    /// distances it skipped.
-    Bounds(Share),
-}
-
-/// One workload's row: medians over [`FITS`] fits.
+/// One stage on one workload: medians over [`FITS`] fits.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GridRow {
     /// The workload's name.
     pub workload: String,
+    /// The stage's name.
+    pub stage: String,
     /// Assignment passes per fit.
     pub passes: usize,
     /// Seconds of a whole fit (validation, layout, init included).
@@ -33,72 +24,95 @@ pub struct GridRow {
     pub per_pass: f64,
     /// Seconds per pass in the assignment (the partial sums included).
     pub assign_per_pass: f64,
-    /// What the distance step achieved.
-    pub throughput: Throughput,
+    /// The share of brute force's `n·k` distances per pass the fit did not compute, where
+    /// the stage counts them.
+    pub skipped: Option<f64>,
+    /// `2·n·k·d` per pass over the time per pass, in GFLOP/s: what brute force would
+    /// have to reach to be as fast. For a stage that skips nothing it is what the
+    /// distance step achieved (update included).
+    pub equivalent_gflops: f64,
 }
 
 /// Fits per row.
 pub const FITS: usize = 5;
 
-/// `stage` on workload `w`'s `points`, [`FITS`] times.
-pub fn measure_row(stage: &dyn Stage, w: &Workload, points: Points<'_>) -> Result<GridRow> {
+/// Each of `stages` on workload `w`'s `points`, [`FITS`] times, interleaved (one fit of
+/// each stage per round, so that drift in the machine's speed touches all alike).
+pub fn measure_rows(
+    stages: &[&dyn Stage],
+    w: &Workload,
+    points: Points<'_>,
+) -> Result<Vec<GridRow>> {
     let params = w.params();
-    let mut whole = Vec::new();
-    let mut fits = Vec::new();
+    let mut fits: Vec<Vec<(f64, Fit)>> = vec![Vec::new(); stages.len()];
     for _ in 0..FITS {
-        let t = std::time::Instant::now();
-        let fit = stage.fit(points, &params)?;
-        whole.push(t.elapsed().as_secs_f64());
-        fits.push(fit);
+        for (stage, fits) in stages.iter().zip(&mut fits) {
+            let t = std::time::Instant::now();
+            let fit = stage.fit(points, &params)?;
+            fits.push((t.elapsed().as_secs_f64(), fit));
+        }
     }
-    let passes = fits[0].iterations;
-    let per = |f: fn(&ladder_core::Fit) -> f64| {
-        stats::median(
-            &fits
-                .iter()
-                .map(|fit| f(fit) / passes as f64)
-                .collect::<Vec<_>>(),
-        )
-    };
-    let assign_per_pass = per(|f| f.assign_seconds);
-    let throughput = match fits[0].details.get::<PrunedFacts>() {
-        Some(pruned) => Throughput::Bounds(pruned.skipped),
-        None => Throughput::GflopsPerSecond(w.distance_flops_per_pass() / assign_per_pass / 1e9),
-    };
-    Ok(GridRow {
-        workload: w.name.to_string(),
-        passes,
-        whole_fit: stats::median(&whole),
-        per_pass: per(|f| f.assign_seconds + f.update_seconds),
-        assign_per_pass,
-        throughput,
-    })
+    Ok(stages
+        .iter()
+        .zip(&fits)
+        .map(|(stage, fits)| row(stage.name(), w, fits))
+        .collect())
 }
 
-/// The rows as a markdown table.
+/// The row of one stage's timed fits.
+fn row(stage: &str, w: &Workload, fits: &[(f64, Fit)]) -> GridRow {
+    let passes = fits[0].1.iterations;
+    let per = |f: fn(&Fit) -> f64| {
+        let values: Vec<f64> = fits.iter().map(|(_, fit)| f(fit) / passes as f64).collect();
+        stats::median(&values)
+    };
+    let per_pass = per(|f| f.assign_seconds + f.update_seconds);
+    let all_pairs = (w.n as f64) * (w.k as f64) * passes as f64;
+    GridRow {
+        workload: w.name.to_string(),
+        stage: stage.to_string(),
+        passes,
+        whole_fit: stats::median(&fits.iter().map(|(s, _)| *s).collect::<Vec<_>>()),
+        per_pass,
+        assign_per_pass: per(|f| f.assign_seconds),
+        skipped: fits[0]
+            .1
+            .distance_evaluations
+            .map(|e| 1.0 - e as f64 / all_pairs),
+        equivalent_gflops: w.distance_flops_per_pass() / per_pass / 1e9,
+    }
+}
+
+/// The rows as a markdown table, with each row's time beside the first stage's on the
+/// same workload.
 pub fn table(rows: &[GridRow]) -> Table {
     let mut table = Table::new(&[
         ("workload", Align::Left),
+        ("stage", Align::Left),
         ("passes", Align::Right),
         ("whole fit", Align::Right),
         ("per pass", Align::Right),
         ("assign per pass", Align::Right),
-        ("GFLOP/s (2nkd over the assign sweep)", Align::Right),
+        ("distances skipped", Align::Right),
+        ("brute-force-equivalent GFLOP/s", Align::Right),
+        ("speedup per pass", Align::Right),
     ]);
     let ms = |s: f64| format!("{:.3} ms", s * 1e3);
     for r in rows {
+        let first = rows.iter().find(|f| f.workload == r.workload).unwrap_or(r);
         table.push(vec![
             r.workload.clone(),
+            r.stage.clone(),
             r.passes.to_string(),
             ms(r.whole_fit),
             ms(r.per_pass),
             ms(r.assign_per_pass),
-            match r.throughput {
-                Throughput::GflopsPerSecond(g) => format!("{g:.1}"),
-                Throughput::Bounds(skipped) => {
-                    format!("— (bounds: {skipped} of the distances skipped)")
-                }
+            match r.skipped {
+                Some(s) => format!("{:.1} %", 100.0 * s),
+                None => "—".into(),
             },
+            format!("{:.1}", r.equivalent_gflops),
+            format!("{:.2}×", first.per_pass / r.per_pass),
         ]);
     }
     table

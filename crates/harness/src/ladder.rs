@@ -120,6 +120,7 @@ pub fn measure(
             iterations: Some(o.iterations),
             labels: o.labels,
             split: Some((o.assign_seconds, o.update_seconds)),
+            work: o.work,
             flamegraph,
             details: o.details.to_json(),
         });
@@ -133,6 +134,7 @@ pub fn measure(
             iterations: None,
             labels,
             split: None,
+            work: None,
             flamegraph: None,
             details: Default::default(),
         });

@@ -4,8 +4,10 @@ use std::time::Instant;
 
 use anyhow::{Result, bail};
 use ladder_core::{Details, Fit, FitParams, Points, Stage};
+use ladder_pruned::PrunedFacts;
 use serde::Serialize;
 
+use crate::report::Work;
 use crate::stats;
 
 /// Whole-fit wall-clock times of repeated fits (after one warm-up fit).
@@ -98,6 +100,22 @@ pub struct Outcome {
     pub update_seconds: f64,
     /// The first fit's own account of how it ran ([`Fit::details`]).
     pub details: Details,
+    /// The distances the first fit computed, where the stage counts them.
+    pub work: Option<Work>,
+}
+
+/// The distances `fit` computed on `n` points, against brute force's; per pass where
+/// the stage reports its passes (the pruned rung's facts).
+pub fn work_of(fit: &Fit, n: usize) -> Option<Work> {
+    let skipped_per_pass = match fit.details.get::<PrunedFacts>() {
+        Some(facts) => facts.passes.iter().map(|p| p.skipped.0).collect(),
+        None => Vec::new(),
+    };
+    Some(Work {
+        distance_evaluations: fit.distance_evaluations?,
+        all_pairs: (n as u64) * (fit.k as u64) * (fit.iterations as u64),
+        skipped_per_pass,
+    })
 }
 
 /// Fits `fits` times (at least once) and summarises them as an [`Outcome`].
@@ -116,6 +134,7 @@ pub fn outcome(
         update_seconds: median(|f| f.update_seconds),
         iterations: runs[0].iterations,
         details: runs[0].details.clone(),
+        work: work_of(&runs[0], points.n()),
         labels: runs.into_iter().next().expect("at least one fit").labels,
     })
 }

@@ -250,3 +250,32 @@ fn random_shapes_on_rounded_data() {
         assert_all_stages_agree(&data, d, &params, &what);
     }
 }
+
+/// The pruned rung's hard cases in the dimensions its group bounds serve: blobs rounded to
+/// whole numbers in d = 16 and d = 64 (exact ties between centers all the time), initial
+/// centers that repeat (duplicate centers tie on every point, and the later one stays
+/// empty), and centers that never win a point.
+#[test]
+fn rounded_data_in_16_and_64_dimensions() {
+    for (n, d, k) in [(3000, 16, 40), (1500, 64, 70)] {
+        let spec = BlobSpec::new(n, 6).features(d).std(2.0).seed(d as u64);
+        let mut data = blobs_with(&spec).into_vec();
+        for x in &mut data {
+            *x = (*x / 2.0).round();
+        }
+        for init in Init::ALL {
+            let params = FitParams::new(k).init(init).seed(3).max_iter(200);
+            assert_all_stages_agree(&data, d, &params, &format!("rounded d={d}"));
+        }
+        // Every fifth initial center repeats the one before it; two are far away.
+        let mut centers = Vec::with_capacity(k * d);
+        for j in 0..k - 2 {
+            let row = (j - usize::from(j % 5 == 4)) * 37 % n;
+            centers.extend_from_slice(&data[row * d..(row + 1) * d]);
+        }
+        centers.extend(std::iter::repeat_n(1e4, d));
+        centers.extend(std::iter::repeat_n(-1e4, d));
+        let params = FitParams::new(k).initial_centers(centers);
+        assert_all_stages_agree(&data, d, &params, &format!("duplicate centers d={d}"));
+    }
+}

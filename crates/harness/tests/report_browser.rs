@@ -112,14 +112,17 @@ fn the_report_page_loads_in_chromium() {
             stage.name()
         );
     }
-    // Every image — 3 charts and one flamegraph per stage — loaded in the browser.
-    let images = 3 + stages::all().len();
+    // Every image — 4 charts and one flamegraph per stage — loaded in the browser.
+    let images = 4 + stages::all().len();
     let loaded = format!("All {images} images loaded.");
     assert!(
         dom.contains(&loaded),
         "the page says: {}",
         dom.split("id=\"load-check\"").nth(1).unwrap_or("nothing")
     );
+    // The skip chart draws the pruned rung's passes.
+    let skips = std::fs::read_to_string(dir.path().join("skips.svg")).unwrap();
+    assert!(skips.contains("pruned"), "skips.svg has no pruned line");
     // And the flamegraphs name the stage code, not <unknown>.
     let flame = std::fs::read_to_string(dir.path().join("flamegraphs/naive.svg")).unwrap();
     assert!(

@@ -115,7 +115,8 @@ pub struct FitArgs {
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Options of --stage pruned")]
 pub struct PrunedArgs {
-    /// The bounds it keeps: auto (chosen by the data's shape) or hamerly.
+    /// The bounds it keeps: auto (hamerly below 6 features, yinyang from 6), hamerly, yinyang
+    /// or elkan.
     #[arg(long, value_name = "METHOD", default_value = "auto")]
     pub pruning: Pruning,
 }

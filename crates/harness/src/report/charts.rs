@@ -1,5 +1,6 @@
 //! The charts, drawn with plotters as SVG: time per stage (log scale, with the
-//! confidence interval), the speedup ladder, and the assignment/update split.
+//! confidence interval), the speedup ladder, the assignment/update split, and the share
+//! of distances skipped pass by pass by the rungs that keep bounds.
 
 use anyhow::{Result, anyhow};
 use plotters::prelude::*;
@@ -196,6 +197,74 @@ fn split_bars(svg: &mut String, report: &Report) -> Result<()> {
     Ok(())
 }
 
+/// `skips.svg`: pass by pass, the share of brute force's `n·k` distances each rung that
+/// reports its passes did not compute — the bounds at work as the centers settle.
+pub struct SkipChart;
+
+impl Exporter for SkipChart {
+    fn render(&self, report: &Report) -> Result<Vec<Artifact>> {
+        let mut svg = String::new();
+        skip_lines(&mut svg, report)?;
+        Ok(vec![Artifact::text("skips.svg", svg)])
+    }
+}
+
+/// Line colours for the rungs in the skip chart, in turn.
+const LINES: [RGBColor; 3] = [RUNG, UPDATE, MISMATCH];
+
+/// The skip chart, drawn as SVG into `svg`.
+fn skip_lines(svg: &mut String, report: &Report) -> Result<()> {
+    let rows: Vec<(&Row, &[f64])> = report
+        .rows
+        .iter()
+        .filter_map(|r| Some((r, r.work.as_ref()?.skipped_per_pass.as_slice())))
+        .filter(|(_, passes)| !passes.is_empty())
+        .collect();
+    let passes = rows.iter().map(|(_, p)| p.len()).max().unwrap_or(1);
+    let root = SVGBackend::with_string(svg, SIZE).into_drawing_area();
+    root.fill(&WHITE).map_err(err)?;
+    let caption = match rows.is_empty() {
+        true => "Distances skipped per pass (no rung in this run reports its passes)",
+        false => "Distances skipped per pass: the share of brute force's n·k not computed",
+    };
+    let mut chart = ChartBuilder::on(&root)
+        .caption(caption, ("sans-serif", 20))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(60)
+        .build_cartesian_2d(1f64..passes.max(2) as f64, 0f64..100f64)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .x_desc("pass")
+        .y_desc("% of n·k skipped")
+        .draw()
+        .map_err(err)?;
+    for (i, (row, skipped)) in rows.iter().enumerate() {
+        let color = LINES[i % LINES.len()];
+        let points = skipped
+            .iter()
+            .enumerate()
+            .map(|(p, &s)| ((p + 1) as f64, 100.0 * s));
+        chart
+            .draw_series(LineSeries::new(points, color.stroke_width(2)))
+            .map_err(err)?
+            .label(row.name.clone())
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color));
+    }
+    if !rows.is_empty() {
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::LowerRight)
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .draw()
+            .map_err(err)?;
+    }
+    root.present().map_err(err)?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -204,7 +273,12 @@ mod tests {
     #[test]
     fn every_chart_is_an_svg_naming_the_stages() {
         let report = sample_report();
-        for exporter in [&TimeChart as &dyn Exporter, &SpeedupChart, &SplitChart] {
+        for exporter in [
+            &TimeChart as &dyn Exporter,
+            &SpeedupChart,
+            &SplitChart,
+            &SkipChart,
+        ] {
             for file in exporter.render(&report).unwrap() {
                 let svg = String::from_utf8(file.bytes).unwrap();
                 let name = &file.name;

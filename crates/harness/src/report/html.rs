@@ -130,13 +130,14 @@ fn how_section(s: &mut String, report: &Report) {
     *s += "</ul>";
 }
 
-/// The three charts.
+/// The charts.
 fn charts_section(s: &mut String) {
     *s += "<h2 id=\"charts\">Charts</h2>";
     for (file, alt) in [
         ("time.svg", "time per stage, log scale"),
         ("speedup.svg", "the speedup ladder"),
         ("split.svg", "assignment vs update"),
+        ("skips.svg", "distances skipped per pass"),
     ] {
         let _ = write!(
             s,
@@ -197,6 +198,7 @@ mod tests {
             "src=\"time.svg\"",
             "src=\"speedup.svg\"",
             "src=\"split.svg\"",
+            "src=\"skips.svg\"",
             "href=\"flamegraphs/naive.svg\"",
             "class=\"mismatch\"",
             "id=\"criterion\"",

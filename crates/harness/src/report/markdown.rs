@@ -27,6 +27,7 @@ pub(super) fn table(report: &Report) -> Table {
         ("iterations", Align::Right),
         ("labels match naive", Align::Center),
         ("assign / update", Align::Right),
+        ("distances computed", Align::Right),
     ]);
     for r in &report.rows {
         table.push(cells(r));
@@ -66,7 +67,25 @@ fn cells(r: &Row) -> Vec<String> {
             Some(share) => format!("{:.0} % / {:.0} %", 100.0 * share, 100.0 * (1.0 - share)),
             None => "n/a".into(),
         },
+        match &r.work {
+            Some(w) => format!(
+                "{} ({:.1} % of brute force)",
+                count(w.distance_evaluations),
+                100.0 * w.share()
+            ),
+            None => "n/a".into(),
+        },
     ]
+}
+
+/// A count in a readable unit: `2.70 M`.
+fn count(c: u64) -> String {
+    match c as f64 {
+        x if x >= 1e9 => format!("{:.2} G", x / 1e9),
+        x if x >= 1e6 => format!("{:.2} M", x / 1e6),
+        x if x >= 1e4 => format!("{:.1} k", x / 1e3),
+        x => format!("{x}"),
+    }
 }
 
 impl Exporter for Markdown {
@@ -99,7 +118,10 @@ impl Exporter for Markdown {
         s += "\"labels match naive\" compares every point's label with the `naive` reference \
               before timing; a stage that disagrees is marked, not hidden. \
               \"assign / update\" is the share of a fit spent in each step \
-              (the seed's line profile).\n";
+              (the seed's line profile). \"distances computed\" is the fit's work, \
+              point-to-center distances over all its passes, beside brute force's n·k \
+              a pass: it does not depend on the machine, so it does not drift with the \
+              times (n/a: the stage cannot count them).\n";
         for r in report.rows.iter().filter(|r| r.kind == RowKind::Existing) {
             let _ = write!(s, "\n*{}*: {}\n", r.name, r.summary);
         }
@@ -125,5 +147,6 @@ mod tests {
         assert!(table.contains("⚠ wide"), "{table}");
         assert!(table.contains("75 % / 25 %"), "{table}");
         assert!(table.contains("10.0×"), "{table}");
+        assert!(table.contains("12 (66.7 % of brute force)"), "{table}");
     }
 }

@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 
-pub use charts::{SpeedupChart, SplitChart, TimeChart};
+pub use charts::{SkipChart, SpeedupChart, SplitChart, TimeChart};
 pub use html::Html;
 pub use json::Json;
 pub use machine::Machine;
@@ -55,6 +55,26 @@ pub struct Timing {
     pub source: String,
 }
 
+/// The distances a fit computed: its work, which does not depend on the machine or its
+/// noise, beside the times, which do.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Work {
+    /// Point-to-center distances computed, all passes together.
+    pub distance_evaluations: u64,
+    /// Brute force's `n·k` per pass, all passes together.
+    pub all_pairs: u64,
+    /// Per pass, the share of brute force's `n·k` not computed, where the stage says.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skipped_per_pass: Vec<f64>,
+}
+
+impl Work {
+    /// The share of brute force's distances computed.
+    pub fn share(&self) -> f64 {
+        self.distance_evaluations as f64 / (self.all_pairs as f64).max(1.0)
+    }
+}
+
 /// What one stage measured in a run: the input of [`Report::new`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct Measurement {
@@ -72,6 +92,8 @@ pub struct Measurement {
     pub labels: Vec<u32>,
     /// Median seconds per fit in assignment and in update; `None` when not split.
     pub split: Option<(f64, f64)>,
+    /// The distances it computed; `None` when it cannot count them.
+    pub work: Option<Work>,
     /// The flamegraph, relative to the report directory.
     pub flamegraph: Option<String>,
     /// The stage's own account of how it ran (its fit's `details`: the kernel, the
@@ -110,6 +132,9 @@ pub struct Row {
     pub assign_share: Option<f64>,
     /// The CI is wider than [`WIDE_SPREAD`] of the median.
     pub wide_spread: bool,
+    /// The distances it computed (see [`Measurement::work`]).
+    #[serde(default)]
+    pub work: Option<Work>,
     /// The flamegraph, relative to the report directory.
     pub flamegraph: Option<String>,
     /// How the stage ran, in its own words (see [`Measurement::details`]).
@@ -194,6 +219,7 @@ impl Report {
                 update_seconds: m.split.map(|s| s.1),
                 assign_share: m.split.map(|(a, u)| a / (a + u)),
                 wide_spread: spread > WIDE_SPREAD,
+                work: m.work,
                 name: m.name,
                 summary: m.summary,
                 kind: m.kind,
@@ -254,6 +280,7 @@ pub fn exporters() -> Vec<Box<dyn Exporter>> {
         Box::new(TimeChart),
         Box::new(SpeedupChart),
         Box::new(SplitChart),
+        Box::new(SkipChart),
         Box::new(Html),
     ]
 }
@@ -314,6 +341,11 @@ pub(crate) mod tests {
             iterations: Some(3),
             labels,
             split: Some((median * 0.75, median * 0.25)),
+            work: Some(Work {
+                distance_evaluations: 12,
+                all_pairs: 18,
+                skipped_per_pass: vec![0.0, 0.5, 0.5],
+            }),
             flamegraph: None,
             details: serde_json::Map::new(),
         }
@@ -323,6 +355,7 @@ pub(crate) mod tests {
         let mut slow_existing = measurement("linfa", 0.002, vec![0, 1, 1]);
         slow_existing.kind = RowKind::Existing;
         slow_existing.iterations = None;
+        slow_existing.work = None;
         slow_existing.timing.ci_high_seconds = 0.003;
         Report::new(
             Machine::unknown(),
