@@ -62,6 +62,7 @@ mod accumulate;
 mod isa;
 mod kernel;
 mod layout;
+mod narrow;
 mod round;
 mod scan;
 
@@ -74,6 +75,7 @@ use serde::Serialize;
 pub use accumulate::accumulate;
 pub use kernel::{BoundsGroup, GroupedCenters, GroupedOut, Pending, Top2};
 pub use layout::Layout;
+pub use narrow::{NARROW_LIMIT, NarrowLayout};
 pub use round::{f32_down, f32_up};
 pub use scan::Kernels;
 

@@ -4,7 +4,7 @@
 use super::*;
 use crate::isa::Kernel;
 use crate::kernel::{BoundsGroup, Pending, Top2};
-use ladder_core::{FitParams, Points};
+use ladder_core::{FitParams, Points, sq_dist};
 
 #[test]
 fn a_kernel_is_detected_and_named() {
@@ -60,11 +60,11 @@ fn every_kernel_variant_gives_the_same_top_two_and_test() {
         let data: Vec<f64> = (0..n * d).map(|i| ((i * 37) % 11) as f64 * 0.5).collect();
         let centers: Vec<f64> = data[..9 * d].to_vec();
         let idx: Vec<u32> = (0..n as u32).collect();
-        let top2 = |kernel: Kernel| {
+        let top2 = |kernel: Kernel, slack: Option<f64>| {
             let (mut labels, mut best, mut second) = (vec![0; n], vec![0.0; n], vec![0.0; n]);
             let mut scratch = vec![0.0; 2 * LANES * d];
             let out = Top2 {
-                slack: 1e-12,
+                slack,
                 labels: &mut labels,
                 best: &mut best,
                 second: &mut second,
@@ -76,12 +76,21 @@ fn every_kernel_variant_gives_the_same_top_two_and_test() {
             kernel.top2(pending, &centers, d, &mut scratch, out);
             (labels, best, second)
         };
-        let want = top2(Kernel::BASELINE);
+        let want = top2(Kernel::BASELINE, Some(1e-12));
         let mut exact = vec![0; n];
         ladder_core::assign_nearest(Points::new(&data, d).unwrap(), &centers, &mut exact);
         assert_eq!(want.0, exact, "d = {d}");
+        // Without a slack: the contract's own squared distances, bit for bit.
+        let squared = top2(Kernel::BASELINE, None);
+        for (i, x) in data.chunks_exact(d).enumerate() {
+            let mut all: Vec<f64> = centers.chunks_exact(d).map(|c| sq_dist(x, c)).collect();
+            assert_eq!(squared.1[i], all[exact[i] as usize], "d = {d}, point {i}");
+            all.sort_by(f64::total_cmp);
+            assert_eq!(squared.2[i], all[1], "d = {d}, point {i}");
+        }
         for kernel in kernels {
-            assert_eq!(top2(kernel), want, "{kernel:?}, d = {d}");
+            assert_eq!(top2(kernel, Some(1e-12)), want, "{kernel:?}, d = {d}");
+            assert_eq!(top2(kernel, None), squared, "{kernel:?}, d = {d}");
         }
     }
     // The test over bounds: 8, 16 and 24 thresholds (permute and gather lookups).
@@ -173,6 +182,18 @@ fn interleaved_groups(k: usize, t: usize) -> Vec<Vec<u32>> {
 /// and (but where the nearest two tie, which is settled by a looser safe bound) are
 /// tight.
 fn check_bounds(x: &[f64], centers: &[f64], groups: &[Vec<u32>], bounds: (u32, f64, f64, &[f32])) {
+    check_bounds_within(x, centers, groups, bounds, 0.0);
+}
+
+/// [`check_bounds`], with tightness asked only up to `square_slack` on squared distances
+/// (the error bound of a single-precision scan).
+fn check_bounds_within(
+    x: &[f64],
+    centers: &[f64],
+    groups: &[Vec<u32>],
+    bounds: (u32, f64, f64, &[f32]),
+    square_slack: f64,
+) {
     let d = x.len();
     let (label, upper, global, lowers) = bounds;
     let dist =
@@ -191,7 +212,7 @@ fn check_bounds(x: &[f64], centers: &[f64], groups: &[Vec<u32>], bounds: (u32, f
         let lo = f64::from(lowers[g]);
         assert!(lo <= nearest, "group {g}: {lo} > {nearest}");
         assert!(
-            tie || lo >= nearest * (1.0 - 1e-6) - 1e-6,
+            tie || lo >= (nearest * nearest - square_slack).max(0.0).sqrt() * (1.0 - 1e-6) - 1e-6,
             "loose: group {g}: {lo} vs {nearest}"
         );
     }
@@ -233,6 +254,99 @@ fn the_grouped_scan_gives_the_contracts_labels_and_valid_bounds() {
             }
         }
     }
+}
+
+/// Runs `scan` (a grouped scan of `data` against `centers` in groups `groups`) into fresh
+/// bounds; returns the bounds and group lowers, or `None` where the scan declined.
+fn grouped_bounds(
+    n: usize,
+    k: usize,
+    t: usize,
+    scan: impl FnOnce(GroupedOut<'_>) -> bool,
+) -> Option<(Vec<BoundsGroup>, Vec<f32>)> {
+    let mut bounds = vec![BoundsGroup::PADDING; n.div_ceil(LANES)];
+    let mut lowers = vec![0.0f32; n * t];
+    let (zeros_k, zeros_t) = (vec![0.0; k], vec![0.0; t]);
+    let out = GroupedOut {
+        bounds: &mut bounds,
+        lowers: &mut lowers,
+        upper_offset: &zeros_k,
+        global_offset: &zeros_k,
+        lower_offset: &zeros_t,
+        slack: 1e-12,
+    };
+    scan(out).then_some((bounds, lowers))
+}
+
+#[test]
+fn the_single_precision_scan_gives_the_contracts_labels_and_valid_bounds() {
+    let has_fma = Kernel::detect().has_fma();
+    assert_eq!(NarrowLayout::new(DOT_MIN_DIMS).is_some(), has_fma);
+    assert!(NarrowLayout::new(DOT_MIN_DIMS - 1).is_none());
+    if !has_fma {
+        return;
+    }
+    // Integer data (exact ties), smooth data far from the origin (large norms beside
+    // small distances: the filter's hardest case), and 1 to 17 groups.
+    let integer = |i: usize| ((i * 37) % 11) as f64;
+    let far = |i: usize| 1000.0 + (i as f64 * 0.7).sin() * 3.0;
+    type Values<'a> = &'a dyn Fn(usize) -> f64;
+    let cases: [(usize, usize, usize, Values<'_>); 5] = [
+        (8, 13, 4, &integer),
+        (20, 10, 1, &integer),
+        (20, 17, 17, &integer),
+        (16, 37, 5, &far),
+        (64, 40, 6, &far),
+    ];
+    for (d, k, t, value) in cases {
+        let n = 203;
+        let data: Vec<f64> = (0..n * d).map(value).collect();
+        let points = Points::new(&data, d).unwrap();
+        let centers: Vec<f64> = data[5 * d..(5 + k) * d].to_vec();
+        let groups = interleaved_groups(k, t);
+        let grouped = GroupedCenters::new(&centers, d, &groups);
+        let mut want = vec![0; n];
+        ladder_core::assign_nearest(points, &centers, &mut want);
+        let mut layout = NarrowLayout::new(d).unwrap();
+        layout.fill(points);
+        let scan = |out: GroupedOut<'_>| layout.scan_grouped(&data, &grouped, out).is_ok();
+        let (bounds, lowers) = grouped_bounds(n, k, t, scan).expect("norms are small");
+        let norms = |x: &[f64]| x.iter().map(|v| v * v).sum::<f64>();
+        let largest = centers.chunks(d).map(norms).fold(0.0, f64::max);
+        for (i, x) in points.rows().enumerate() {
+            let b = &bounds[i / LANES];
+            let l = i % LANES;
+            assert_eq!(b.labels[l], want[i], "d = {d}, point {i}");
+            let found = (b.labels[l], f64::from(b.upper[l]), f64::from(b.lower[l]));
+            let bounds = (found.0, found.1, found.2, &lowers[i * t..(i + 1) * t]);
+            let slack = 16.0 * (d + 4) as f64 * f64::from(f32::EPSILON) * (norms(x) + largest);
+            check_bounds_within(x, &centers, &groups, bounds, slack);
+        }
+    }
+}
+
+#[test]
+fn the_single_precision_scan_declines_norms_past_its_limit() {
+    let (n, d, k) = (40, 8, 3);
+    let scale = NARROW_LIMIT.sqrt() * 2.0;
+    let data: Vec<f64> = (0..n * d).map(|i| ((i % 7) as f64) * scale).collect();
+    let points = Points::new(&data, d).unwrap();
+    let Some(mut layout) = NarrowLayout::new(d) else {
+        return;
+    };
+    layout.fill(points);
+    let small: Vec<f64> = vec![1.0; k * d];
+    for centers in [&data[..k * d], &small[..]] {
+        let grouped = GroupedCenters::new(centers, d, &[(0..k as u32).collect()]);
+        let scan = |out: GroupedOut<'_>| layout.scan_grouped(&data, &grouped, out).is_ok();
+        assert!(grouped_bounds(n, k, 1, scan).is_none());
+    }
+    // Small points, huge centers: declined as well.
+    let tiny: Vec<f64> = vec![0.5; n * d];
+    layout.fill(Points::new(&tiny, d).unwrap());
+    let grouped = GroupedCenters::new(&data[..k * d], d, &[(0..k as u32).collect()]);
+    let scan = |out: GroupedOut<'_>| layout.scan_grouped(&tiny, &grouped, out).is_ok();
+    assert!(grouped_bounds(n, k, 1, scan).is_none());
 }
 
 #[test]

@@ -2,29 +2,32 @@
 //! at the start of a fit, by clustering the initial centers (Ding et al.'s Yinyang
 //! k-means does the same), and laid out anew each pass for the scans.
 
-use ladder_core::{Points, nearest, update_means};
-use ladder_parallel::{GroupedCenters, Layout};
+use ladder_core::{Points, update_means};
+use ladder_parallel::GroupedCenters;
 
 /// Iterations of the clustering of the initial centers into groups.
 const GROUPING_PASSES: usize = 5;
 
-/// `t` groups of the `k × d` `centers` (each a list of center indices, ascending;
-/// every center in one group, none empty): Lloyd's passes over the centers, started from
-/// centers spread by farthest-first traversal (the lowest index on a tie), so the
-/// grouping is the same on every machine.
+/// About `t` groups of the `k × d` `centers` (each a list of center indices, ascending;
+/// every center in one group, none empty), balanced: every group holds at most
+/// `ceil(k / t)` centers rounded up to a multiple of 4, the width of the scans, so that
+/// the scans waste no slots on padding. Lloyd's passes over the centers with that
+/// capacity (each center joins the nearest group with room, nearest pairs first),
+/// started from centers spread by farthest-first traversal, the lowest index on a tie:
+/// the same grouping on every machine.
 pub(crate) fn group_centers(centers: &[f64], d: usize, t: usize) -> Vec<Vec<u32>> {
     let k = centers.len() / d;
     let t = t.clamp(1, k);
     if t == k {
         return (0..k as u32).map(|j| vec![j]).collect();
     }
+    let capacity = k.div_ceil(t).next_multiple_of(4).min(k);
+    let t = k.div_ceil(capacity);
     let points = Points::new(centers, d).expect("whole rows of centers");
     let mut seeds = farthest_first(points, t);
     let mut labels = vec![0u32; k];
     for _ in 0..GROUPING_PASSES {
-        for (label, c) in labels.iter_mut().zip(points.rows()) {
-            *label = nearest(c, &seeds).0;
-        }
+        fill_nearest_first(points, &seeds, capacity, &mut labels);
         update_means(points, &labels, &mut seeds);
     }
     let mut groups = vec![Vec::new(); t];
@@ -33,6 +36,28 @@ pub(crate) fn group_centers(centers: &[f64], d: usize, t: usize) -> Vec<Vec<u32>
     }
     groups.retain(|g| !g.is_empty());
     groups
+}
+
+/// Each center's group: the nearest of `seeds` that still has room for `capacity`,
+/// taking the (center, seed) pairs nearest first (ties: the lower center, then the
+/// lower seed).
+fn fill_nearest_first(points: Points<'_>, seeds: &[f64], capacity: usize, labels: &mut [u32]) {
+    let d = points.d();
+    let mut pairs: Vec<(f64, u32, u32)> = Vec::with_capacity(labels.len() * seeds.len() / d);
+    for (j, c) in points.rows().enumerate() {
+        for (g, seed) in seeds.chunks_exact(d).enumerate() {
+            pairs.push((ladder_core::sq_dist(c, seed), j as u32, g as u32));
+        }
+    }
+    pairs.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+    let mut fill = vec![0; seeds.len() / d];
+    labels.fill(u32::MAX);
+    for (_, j, g) in pairs {
+        if labels[j as usize] == u32::MAX && fill[g as usize] < capacity {
+            labels[j as usize] = g;
+            fill[g as usize] += 1;
+        }
+    }
 }
 
 /// `t` rows of `points`: the first, then each time the one farthest from those chosen.
@@ -61,37 +86,40 @@ fn farthest_first(points: Points<'_>, t: usize) -> Vec<f64> {
 pub(crate) struct PassGroups {
     /// For the dense scans of whole blocks.
     pub(crate) grouped: GroupedCenters,
-    /// For one point's distances to a group's centers: the centers in group order, each
-    /// group padded to a multiple of 8 slots (with rows at +∞), laid out 8 at a time.
-    pub(crate) layout: Layout,
-    /// Each slot's center (`u32::MAX` for padding).
-    pub(crate) slots: Vec<u32>,
-    /// Where each group's slots start, in groups of 8 slots (`groups + 1` values).
+    /// For the sparse scans of a group's centers: the centers in group order, row-major.
+    pub(crate) rows: Vec<f64>,
+    /// Each of those rows' center.
+    pub(crate) members: Vec<u32>,
+    /// Where each group's rows start (`groups + 1` values).
     pub(crate) starts: Vec<usize>,
 }
 
 impl PassGroups {
     /// The `k × d` `centers` of this pass, cut into `groups`.
     pub(crate) fn new(centers: &[f64], d: usize, groups: &[Vec<u32>]) -> Self {
-        let (mut rows, mut slots, mut starts) = (Vec::new(), Vec::new(), vec![0]);
-        for members in groups {
-            for &j in members {
+        let (mut rows, mut members, mut starts) = (Vec::new(), Vec::new(), vec![0]);
+        for group in groups {
+            for &j in group {
                 rows.extend_from_slice(&centers[j as usize * d..(j as usize + 1) * d]);
-                slots.push(j);
+                members.push(j);
             }
-            while slots.len() % 8 != 0 {
-                rows.extend(std::iter::repeat_n(f64::INFINITY, d));
-                slots.push(u32::MAX);
-            }
-            starts.push(slots.len() / 8);
+            starts.push(members.len());
         }
-        let layout = Layout::new(Points::new(&rows, d).expect("whole rows"));
         Self {
             grouped: GroupedCenters::new(centers, d, groups),
-            layout,
-            slots,
+            rows,
+            members,
             starts,
         }
+    }
+
+    /// Group `g`'s centers, row-major, and which center each is.
+    pub(crate) fn group(&self, g: usize, d: usize) -> (&[f64], &[u32]) {
+        let range = self.starts[g]..self.starts[g + 1];
+        (
+            &self.rows[range.start * d..range.end * d],
+            &self.members[range],
+        )
     }
 }
 
@@ -101,22 +129,27 @@ mod tests {
 
     #[test]
     fn groups_cover_every_center_once_and_gather_neighbours() {
-        // Three tight clumps of centers on a line.
-        let centers: Vec<f64> = [0.0, 0.1, 10.0, 0.2, 10.1, 20.0, 20.1, 10.2]
+        // Two tight clumps of centers on a line, 4 and 5 of them.
+        let centers: Vec<f64> = [0.0, 0.1, 10.0, 0.2, 10.1, 10.3, 0.3, 10.2, 10.4]
             .iter()
             .flat_map(|&x| [x, 0.0])
             .collect();
-        let groups = group_centers(&centers, 2, 3);
+        let groups = group_centers(&centers, 2, 2);
         let mut all: Vec<u32> = groups.concat();
         all.sort_unstable();
-        assert_eq!(all, (0..8).collect::<Vec<_>>());
+        assert_eq!(all, (0..9).collect::<Vec<_>>());
+        // At most 8 a group (9 / 2 rounded up to a multiple of 4): each clump whole.
         let mut sorted = groups.clone();
         sorted.sort();
-        assert_eq!(sorted, vec![vec![0, 1, 3], vec![2, 4, 7], vec![5, 6]]);
-        assert_eq!(group_centers(&centers, 2, 8).len(), 8);
+        assert_eq!(sorted, vec![vec![0, 1, 3, 6], vec![2, 4, 5, 7, 8]]);
+        // Asked for 3: at most 4 a group, so the larger clump is split.
+        let groups = group_centers(&centers, 2, 3);
+        assert!(groups.iter().all(|g| g.len() <= 4), "{groups:?}");
+        assert!(groups.contains(&vec![0, 1, 3, 6]), "{groups:?}");
+        assert_eq!(group_centers(&centers, 2, 9).len(), 9);
         assert_eq!(
             group_centers(&centers, 2, 1),
-            vec![(0..8).collect::<Vec<_>>()]
+            vec![(0..9).collect::<Vec<_>>()]
         );
     }
 }

@@ -120,7 +120,7 @@ impl Block {
             self.rows
                 .extend(chunk.iter().map(|&i| (self.start + i as usize) as u32));
             let out = Top2 {
-                slack: slack(p.d),
+                slack: Some(slack(p.d)),
                 labels: &mut self.scan_labels[..chunk.len()],
                 best: &mut self.scan_best[..chunk.len()],
                 second: &mut self.scan_second[..chunk.len()],

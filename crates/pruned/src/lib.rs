@@ -73,7 +73,7 @@ pub const PARALLEL_WORK: usize = ladder_parallel::PARALLEL_WORK;
 pub enum Method {
     /// Hamerly's: an upper bound to the point's center, one lower bound to all others.
     Hamerly,
-    /// Yinyang's: a lower bound per group of centers, about `k / 10` groups.
+    /// Yinyang's: a lower bound per group of 8 centers.
     Yinyang,
     /// Simplified Elkan: a lower bound per center (where they fit in the point's bytes;
     /// else as many groups as fit).
@@ -100,7 +100,7 @@ impl Method {
         let fits = (2 * d).saturating_sub(2).max(1);
         match self {
             Method::Hamerly => 1,
-            Method::Yinyang => k.div_ceil(10).min(fits),
+            Method::Yinyang => k.div_ceil(8).min(fits),
             Method::Elkan => k.min(fits),
         }
     }

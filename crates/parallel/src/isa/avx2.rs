@@ -3,8 +3,9 @@
 
 use std::arch::x86_64::*;
 
-use super::{Isa, all_in, entry_points};
+use super::{Isa, Isa32, all_in, entry_points, narrow_entry_points};
 use crate::LANES;
+use crate::kernel::NARROW_LANES;
 
 /// Proof that the CPU has AVX2, FMA and POPCNT: only [`Avx2::detect`] makes one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -162,4 +163,75 @@ impl Isa for Avx2 {
     }
 }
 
+/// Sixteen `f32` lanes in two AVX registers.
+#[derive(Clone, Copy)]
+pub(crate) struct Pair32(__m256, __m256);
+
+impl Isa32 for Avx2 {
+    type W = Pair32;
+    type MW = Pair32;
+
+    #[inline(always)]
+    fn splat32(self, x: f32) -> Pair32 {
+        Pair32(avx2!(_mm256_set1_ps(x)), avx2!(_mm256_set1_ps(x)))
+    }
+
+    #[inline(always)]
+    fn load32(self, x: &[f32; NARROW_LANES]) -> Pair32 {
+        // SAFETY: `x` is 16 readable floats; each unaligned load reads 8 of them. The CPU
+        // has AVX, as `self` proves.
+        unsafe {
+            Pair32(
+                _mm256_loadu_ps(x.as_ptr()),
+                _mm256_loadu_ps(x.as_ptr().add(8)),
+            )
+        }
+    }
+
+    #[inline(always)]
+    fn store32(self, v: Pair32) -> [f32; NARROW_LANES] {
+        let mut out = [0.0; NARROW_LANES];
+        // SAFETY: `out` is 16 writable floats; each unaligned store writes 8 of them. The
+        // CPU has AVX, as `self` proves.
+        unsafe {
+            _mm256_storeu_ps(out.as_mut_ptr(), v.0);
+            _mm256_storeu_ps(out.as_mut_ptr().add(8), v.1);
+        }
+        out
+    }
+
+    #[inline(always)]
+    fn fmadd32(self, a: Pair32, b: Pair32, c: Pair32) -> Pair32 {
+        Pair32(
+            avx2!(_mm256_fmadd_ps(a.0, b.0, c.0)),
+            avx2!(_mm256_fmadd_ps(a.1, b.1, c.1)),
+        )
+    }
+
+    #[inline(always)]
+    fn min32(self, a: Pair32, b: Pair32) -> Pair32 {
+        Pair32(
+            avx2!(_mm256_min_ps(a.0, b.0)),
+            avx2!(_mm256_min_ps(a.1, b.1)),
+        )
+    }
+
+    #[inline(always)]
+    fn lt32(self, a: Pair32, b: Pair32) -> Pair32 {
+        Pair32(
+            avx2!(_mm256_cmp_ps::<_CMP_LT_OQ>(a.0, b.0)),
+            avx2!(_mm256_cmp_ps::<_CMP_LT_OQ>(a.1, b.1)),
+        )
+    }
+
+    #[inline(always)]
+    fn select32(self, m: Pair32, a: Pair32, b: Pair32) -> Pair32 {
+        Pair32(
+            avx2!(_mm256_blendv_ps(b.0, a.0, m.0)),
+            avx2!(_mm256_blendv_ps(b.1, a.1, m.1)),
+        )
+    }
+}
+
 entry_points!(Avx2, dot_groups = 1, features = "avx2,fma,popcnt");
+narrow_entry_points!(Avx2, groups = 1, features = "avx2,fma,popcnt");

@@ -3,8 +3,9 @@
 
 use std::arch::x86_64::*;
 
-use super::{Isa, all_in, entry_points};
+use super::{Isa, Isa32, all_in, entry_points, narrow_entry_points};
 use crate::LANES;
+use crate::kernel::NARROW_LANES;
 
 /// Proof that the CPU has AVX-512F, FMA and POPCNT: only [`Avx512::detect`] makes one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -164,4 +165,51 @@ impl Isa for Avx512 {
     }
 }
 
+impl Isa32 for Avx512 {
+    type W = __m512;
+    type MW = __mmask16;
+
+    #[inline(always)]
+    fn splat32(self, x: f32) -> __m512 {
+        avx512!(_mm512_set1_ps(x))
+    }
+
+    #[inline(always)]
+    fn load32(self, x: &[f32; NARROW_LANES]) -> __m512 {
+        // SAFETY: `x` is 16 readable floats, the 64 bytes an unaligned load reads; the CPU
+        // has AVX-512F, as `self` proves.
+        unsafe { _mm512_loadu_ps(x.as_ptr()) }
+    }
+
+    #[inline(always)]
+    fn store32(self, v: __m512) -> [f32; NARROW_LANES] {
+        let mut out = [0.0; NARROW_LANES];
+        // SAFETY: `out` is 16 writable floats, the 64 bytes an unaligned store writes;
+        // the CPU has AVX-512F, as `self` proves.
+        unsafe { _mm512_storeu_ps(out.as_mut_ptr(), v) };
+        out
+    }
+
+    #[inline(always)]
+    fn fmadd32(self, a: __m512, b: __m512, c: __m512) -> __m512 {
+        avx512!(_mm512_fmadd_ps(a, b, c))
+    }
+
+    #[inline(always)]
+    fn min32(self, a: __m512, b: __m512) -> __m512 {
+        avx512!(_mm512_min_ps(a, b))
+    }
+
+    #[inline(always)]
+    fn lt32(self, a: __m512, b: __m512) -> __mmask16 {
+        avx512!(_mm512_cmp_ps_mask::<_CMP_LT_OQ>(a, b))
+    }
+
+    #[inline(always)]
+    fn select32(self, m: __mmask16, a: __m512, b: __m512) -> __m512 {
+        avx512!(_mm512_mask_blend_ps(m, b, a))
+    }
+}
+
 entry_points!(Avx512, dot_groups = 3, features = "avx512f,fma,popcnt");
+narrow_entry_points!(Avx512, groups = 2, features = "avx512f,fma,popcnt");

@@ -20,7 +20,10 @@ pub(crate) mod portable;
 
 use ladder_core::with_dims;
 
-use crate::kernel::{Block, BoundsGroup, DotCenters, GroupedBlock, GroupedCenters, Pending, Top2};
+use crate::kernel::NARROW_LANES;
+use crate::kernel::{
+    Block, BoundsGroup, DotCenters, GroupedBlock, GroupedCenters, NarrowBlock, Pending, Top2,
+};
 use crate::{LANES, Simd};
 
 /// An 8-lane `f64` vector type, its mask, and the primitives the kernels use. Every
@@ -69,6 +72,30 @@ pub(crate) trait Isa: Copy {
     fn narrow_down(self, v: Self::V) -> [f32; LANES] {
         self.store(v).map(crate::f32_down)
     }
+}
+
+/// A 16-lane `f32` vector type beside an [`Isa`]'s, for the single-precision filter
+/// scan (`kernel::narrow`): only the vector ISAs implement it.
+pub(crate) trait Isa32: Isa {
+    /// Sixteen `f32` lanes.
+    type W: Copy;
+    /// The result of a lane-wise comparison.
+    type MW: Copy;
+
+    /// `x` in every lane.
+    fn splat32(self, x: f32) -> Self::W;
+    /// Sixteen values from memory.
+    fn load32(self, x: &[f32; NARROW_LANES]) -> Self::W;
+    /// The lanes, to memory.
+    fn store32(self, v: Self::W) -> [f32; NARROW_LANES];
+    /// `a · b + c`, rounded once.
+    fn fmadd32(self, a: Self::W, b: Self::W, c: Self::W) -> Self::W;
+    /// The lesser of `a` and `b` (`b` when they are equal).
+    fn min32(self, a: Self::W, b: Self::W) -> Self::W;
+    /// `a < b`, lane by lane (false for NaN).
+    fn lt32(self, a: Self::W, b: Self::W) -> Self::MW;
+    /// `a` where `m` is set, else `b`.
+    fn select32(self, m: Self::MW, a: Self::W, b: Self::W) -> Self::W;
 }
 
 /// Whether every index is below `len`: without an early exit, so that the check is a
@@ -174,6 +201,23 @@ macro_rules! entry_points {
     };
 }
 pub(crate) use entry_points;
+
+/// The single-precision filter scan's entry point for a vector ISA, with `$groups`
+/// groups of 16 points in flight.
+macro_rules! narrow_entry_points {
+    ($isa:ty, groups = $groups:literal, features = $features:literal) => {
+        #[target_feature(enable = $features)]
+        pub(crate) fn grouped_narrow<const D: usize>(
+            isa: $isa,
+            block: crate::kernel::NarrowBlock<'_>,
+            centers: &crate::kernel::GroupedCenters,
+            d: usize,
+        ) {
+            crate::kernel::grouped_narrow::<$isa, D, $groups>(isa, block, centers, d)
+        }
+    };
+}
+pub(crate) use narrow_entry_points;
 
 /// Which compiled version of the kernels runs, holding the proof that the CPU can run it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -290,6 +334,26 @@ impl Kernel {
         match dot {
             false => dispatch_dims!(self, d, grouped_exact(block, centers, d)),
             true => dispatch_dims!(self, d, grouped_dot(block, centers, d)),
+        }
+    }
+
+    /// The single-precision grouped scan of one block (see `kernel::grouped_narrow`).
+    /// Only the vector kernels have it ([`NarrowLayout`](crate::NarrowLayout) is made
+    /// only for them).
+    pub(crate) fn grouped_narrow(self, block: NarrowBlock<'_>, centers: &GroupedCenters, d: usize) {
+        match self {
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: an `Avx512` exists only on a CPU with the features its entry points
+            // are compiled with (`Avx512::detect`).
+            Kernel::Avx512(isa) => unsafe {
+                with_dims!(d, D => avx512::grouped_narrow::<D>(isa, block, centers, d), _ => avx512::grouped_narrow::<0>(isa, block, centers, d))
+            },
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: likewise for `Avx2` (`Avx2::detect`).
+            Kernel::Avx2(isa) => unsafe {
+                with_dims!(d, D => avx2::grouped_narrow::<D>(isa, block, centers, d), _ => avx2::grouped_narrow::<0>(isa, block, centers, d))
+            },
+            Kernel::Baseline(_) => unreachable!("a narrow layout needs a vector kernel"),
         }
     }
 

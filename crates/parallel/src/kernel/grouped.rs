@@ -6,9 +6,10 @@
 
 use ladder_core::nearest;
 
+use super::narrow::NarrowCenters;
 use super::{BoundsGroup, DotCenters, dims, exact_dist, lanes};
 use crate::LANES;
-use crate::isa::Isa;
+use crate::isa::{Isa, Isa32};
 
 /// Centers in group order, each group padded to a multiple of 4 slots, for a grouped
 /// scan: the padding never wins (an infinite distance), and every slot knows the center
@@ -21,6 +22,8 @@ pub struct GroupedCenters {
     pub(crate) exact: Vec<f64>,
     /// The slots' centers as the dot-product path wants them.
     pub(crate) dot: DotCenters,
+    /// The same in single precision, for the filter scan.
+    pub(crate) narrow: NarrowCenters,
     /// Where each group's slots start (`groups + 1` values, multiples of 4).
     pub(crate) starts: Vec<usize>,
     /// Each slot's center (`u32::MAX` for padding).
@@ -68,6 +71,7 @@ impl GroupedCenters {
         Self {
             original: centers.to_vec(),
             exact,
+            narrow: NarrowCenters::new(&dot),
             dot,
             starts,
             slot_center,
@@ -123,33 +127,30 @@ pub(crate) struct GroupedBlock<'a> {
 /// smallest squared distances, overall and per center group (`[group][lane]`), all
 /// `offset` short of squared distances (`‖x‖²` on the dot path), each with an absolute
 /// error of at most `err`.
-struct Scan8<'a> {
-    best: [f64; LANES],
-    second: [f64; LANES],
-    best_slot: [f64; LANES],
-    min1: &'a [[f64; LANES]],
-    min2: &'a [[f64; LANES]],
-    offset: [f64; LANES],
-    err: [f64; LANES],
+pub(crate) struct Scan8<'a> {
+    pub(crate) best: [f64; LANES],
+    pub(crate) second: [f64; LANES],
+    pub(crate) best_slot: [f64; LANES],
+    pub(crate) min1: &'a [[f64; LANES]],
+    pub(crate) min2: &'a [[f64; LANES]],
+    pub(crate) offset: [f64; LANES],
+    pub(crate) err: [f64; LANES],
 }
 
 /// Writes the labels and bounds of the 8 points of point group `pg`: each label from
 /// the scan (a near tie settled exactly, one point at a time), then the bounds for the 8
 /// points at once.
 #[inline(always)]
-fn resolve8<S: Isa>(
+pub(crate) fn resolve8<S: Isa>(
     isa: S,
-    block: &mut GroupedBlock<'_>,
+    (rows, n, out): (&[f64], usize, &mut GroupedOut<'_>),
     centers: &GroupedCenters,
     (d, pg): (usize, usize),
     s: Scan8<'_>,
 ) {
-    let (up, down) = (
-        isa.splat(1.0 + block.out.slack),
-        isa.splat(1.0 - block.out.slack),
-    );
+    let (up, down) = (isa.splat(1.0 + out.slack), isa.splat(1.0 - out.slack));
     let first = pg * LANES;
-    let points = LANES.min(block.points - first);
+    let points = LANES.min(n - first);
     // The own group's smallest is the label's own distance (exactly so on the exact path,
     // where the label's is the smallest of all), so its second counts; on the dot path
     // only where the label is the scan's argmin, not a near tie settled otherwise (then
@@ -164,7 +165,7 @@ fn resolve8<S: Isa>(
         let (label, value) = if s.second[l] + s.offset[l] - best > 2.0 * err {
             (scanned, best + err)
         } else {
-            nearest(&block.rows[i * d..(i + 1) * d], &centers.original)
+            nearest(&rows[i * d..(i + 1) * d], &centers.original)
         };
         (labels[l], upper[l]) = (label, value);
         if err == 0.0 || label == scanned {
@@ -174,7 +175,6 @@ fn resolve8<S: Isa>(
     for l in points..LANES {
         labels[l] = labels[0];
     }
-    let out = &mut block.out;
     let upper = isa.mul(isa.sqrt(isa.load(&upper)), up);
     let upper = isa.sub(upper, isa.lookup(out.upper_offset, &labels));
     let (offset, err, own) = (isa.load(&s.offset), isa.load(&s.err), isa.load(&own));
@@ -206,43 +206,112 @@ fn resolve8<S: Isa>(
     }
 }
 
-/// The running minima of one center group, 8 points at a time: the two smallest values
-/// and the slot of the smallest.
+/// The lane-wise operations the running minima need, over some vector type: an ISA's
+/// eight `f64` lanes ([`Wide`]) or its sixteen `f32` lanes ([`Narrow`]).
+pub(crate) trait MinLanes: Copy {
+    type V: Copy;
+    type M: Copy;
+    fn infinity(self) -> Self::V;
+    fn zero(self) -> Self::V;
+    fn lt(self, a: Self::V, b: Self::V) -> Self::M;
+    fn select(self, m: Self::M, a: Self::V, b: Self::V) -> Self::V;
+    fn min(self, a: Self::V, b: Self::V) -> Self::V;
+}
+
+/// An ISA's `f64` lanes.
 #[derive(Clone, Copy)]
-struct GroupMin<V> {
-    m1: V,
-    m2: V,
-    slot: V,
+pub(crate) struct Wide<S>(pub(crate) S);
+
+impl<S: Isa> MinLanes for Wide<S> {
+    type V = S::V;
+    type M = S::M;
+    #[inline(always)]
+    fn infinity(self) -> S::V {
+        self.0.splat(f64::INFINITY)
+    }
+    #[inline(always)]
+    fn zero(self) -> S::V {
+        self.0.splat(0.0)
+    }
+    #[inline(always)]
+    fn lt(self, a: S::V, b: S::V) -> S::M {
+        self.0.lt(a, b)
+    }
+    #[inline(always)]
+    fn select(self, m: S::M, a: S::V, b: S::V) -> S::V {
+        self.0.select(m, a, b)
+    }
+    #[inline(always)]
+    fn min(self, a: S::V, b: S::V) -> S::V {
+        self.0.min(a, b)
+    }
+}
+
+/// An ISA's `f32` lanes.
+#[derive(Clone, Copy)]
+pub(crate) struct Narrow<S>(pub(crate) S);
+
+impl<S: Isa32> MinLanes for Narrow<S> {
+    type V = S::W;
+    type M = S::MW;
+    #[inline(always)]
+    fn infinity(self) -> S::W {
+        self.0.splat32(f32::INFINITY)
+    }
+    #[inline(always)]
+    fn zero(self) -> S::W {
+        self.0.splat32(0.0)
+    }
+    #[inline(always)]
+    fn lt(self, a: S::W, b: S::W) -> S::MW {
+        self.0.lt32(a, b)
+    }
+    #[inline(always)]
+    fn select(self, m: S::MW, a: S::W, b: S::W) -> S::W {
+        self.0.select32(m, a, b)
+    }
+    #[inline(always)]
+    fn min(self, a: S::W, b: S::W) -> S::W {
+        self.0.min32(a, b)
+    }
+}
+
+/// The running minima of one center group, a vector of points at a time: the two
+/// smallest values and the slot of the smallest.
+#[derive(Clone, Copy)]
+pub(crate) struct GroupMin<V> {
+    pub(crate) m1: V,
+    pub(crate) m2: V,
+    pub(crate) slot: V,
 }
 
 impl<V: Copy> GroupMin<V> {
     #[inline(always)]
-    fn new<S: Isa<V = V>>(isa: S) -> Self {
-        let inf = isa.splat(f64::INFINITY);
+    pub(crate) fn new<L: MinLanes<V = V>>(l: L) -> Self {
         Self {
-            m1: inf,
-            m2: inf,
-            slot: isa.splat(0.0),
+            m1: l.infinity(),
+            m2: l.infinity(),
+            slot: l.zero(),
         }
     }
 
     /// Takes `value` of `slot` (strictly smaller wins: the earlier slot keeps a tie).
     #[inline(always)]
-    fn take<S: Isa<V = V>>(&mut self, isa: S, value: V, slot: V) {
-        let smaller = isa.lt(value, self.m1);
-        self.m2 = isa.select(smaller, self.m1, isa.min(self.m2, value));
-        self.m1 = isa.select(smaller, value, self.m1);
-        self.slot = isa.select(smaller, slot, self.slot);
+    pub(crate) fn take<L: MinLanes<V = V>>(&mut self, l: L, value: V, slot: V) {
+        let smaller = l.lt(value, self.m1);
+        self.m2 = l.select(smaller, self.m1, l.min(self.m2, value));
+        self.m1 = l.select(smaller, value, self.m1);
+        self.slot = l.select(smaller, slot, self.slot);
     }
 
     /// Folds a finished group into the running overall minima (the group's second
     /// counts as the overall second where its smallest is the overall smallest).
     #[inline(always)]
-    fn fold_into<S: Isa<V = V>>(self, isa: S, all: &mut Self) {
-        let smaller = isa.lt(self.m1, all.m1);
-        all.m2 = isa.select(smaller, isa.min(all.m1, self.m2), isa.min(all.m2, self.m1));
-        all.m1 = isa.select(smaller, self.m1, all.m1);
-        all.slot = isa.select(smaller, self.slot, all.slot);
+    pub(crate) fn fold_into<L: MinLanes<V = V>>(self, l: L, all: &mut Self) {
+        let smaller = l.lt(self.m1, all.m1);
+        all.m2 = l.select(smaller, l.min(all.m1, self.m2), l.min(all.m2, self.m1));
+        all.m1 = l.select(smaller, self.m1, all.m1);
+        all.slot = l.select(smaller, self.slot, all.slot);
     }
 }
 
@@ -258,15 +327,15 @@ pub(crate) fn grouped_exact<S: Isa, const D: usize>(
     let t = centers.groups();
     let (mut min1, mut min2) = (vec![[0.0; LANES]; t], vec![[0.0; LANES]; t]);
     for (pg, xs) in block.groups.chunks_exact(d * LANES).enumerate() {
-        let mut all = GroupMin::new(isa);
+        let mut all = GroupMin::new(Wide(isa));
         for g in 0..t {
-            let mut group = GroupMin::new(isa);
+            let mut group = GroupMin::new(Wide(isa));
             for slot in centers.starts[g]..centers.starts[g + 1] {
                 let acc = exact_dist(isa, xs, &centers.exact[slot * d..(slot + 1) * d]);
-                group.take(isa, acc, isa.splat(slot as f64));
+                group.take(Wide(isa), acc, isa.splat(slot as f64));
             }
             (min1[g], min2[g]) = (isa.store(group.m1), isa.store(group.m2));
-            group.fold_into(isa, &mut all);
+            group.fold_into(Wide(isa), &mut all);
         }
         // Exact values: only an exact tie needs the re-check (for the lowest index).
         let scan = Scan8 {
@@ -278,7 +347,8 @@ pub(crate) fn grouped_exact<S: Isa, const D: usize>(
             offset: [0.0; LANES],
             err: [0.0; LANES],
         };
-        resolve8(isa, &mut block, centers, (d, pg), scan);
+        let target = (block.rows, block.points, &mut block.out);
+        resolve8(isa, target, centers, (d, pg), scan);
     }
 }
 
@@ -322,9 +392,9 @@ fn grouped_dot_run<S: Isa, const D: usize, const G: usize>(
     let d = dims::<D>(d);
     let (width, t, dot) = (d * LANES, centers.groups(), &centers.dot);
     let xs = &block.groups[g0 * width..(g0 + G) * width];
-    let mut all = [GroupMin::new(isa); G];
+    let mut all = [GroupMin::new(Wide(isa)); G];
     for g in 0..t {
-        let mut group = [GroupMin::new(isa); G];
+        let mut group = [GroupMin::new(Wide(isa)); G];
         for q in centers.starts[g] / 4..centers.starts[g + 1] / 4 {
             let c4 = &dot.centers[4 * q * d..4 * (q + 1) * d];
             let n4 = &dot.norms[4 * q..4 * q + 4];
@@ -351,13 +421,13 @@ fn grouped_dot_run<S: Isa, const D: usize, const G: usize>(
             }
             for h in 0..G {
                 for (m, &a) in acc[h].iter().enumerate() {
-                    group[h].take(isa, a, isa.splat((4 * q + m) as f64));
+                    group[h].take(Wide(isa), a, isa.splat((4 * q + m) as f64));
                 }
             }
         }
         for h in 0..G {
             (min1[h * t + g], min2[h * t + g]) = (isa.store(group[h].m1), isa.store(group[h].m2));
-            group[h].fold_into(isa, &mut all[h]);
+            group[h].fold_into(Wide(isa), &mut all[h]);
         }
     }
     let tolerance = 32.0 * (d + 2) as f64 * f64::EPSILON;
@@ -376,7 +446,8 @@ fn grouped_dot_run<S: Isa, const D: usize, const G: usize>(
             offset,
             err: offset.map(|norm| tolerance * (norm + dot.max_norm)),
         };
-        resolve8(isa, block, centers, (d, pg), scan);
+        let target = (block.rows, block.points, &mut block.out);
+        resolve8(isa, target, centers, (d, pg), scan);
     }
 }
 

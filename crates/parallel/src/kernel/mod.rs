@@ -8,6 +8,7 @@
 //! so one load brings the same feature of 8 points into one vector.
 
 mod grouped;
+mod narrow;
 
 use ladder_core::nearest;
 
@@ -15,6 +16,8 @@ use crate::LANES;
 use crate::isa::Isa;
 
 pub(crate) use grouped::{GroupedBlock, grouped_dot, grouped_exact, row_distances};
+pub use narrow::NARROW_LIMIT;
+pub(crate) use narrow::{NARROW_LANES, NarrowBlock, grouped_narrow};
 
 pub use grouped::{GroupedCenters, GroupedOut};
 
@@ -40,17 +43,19 @@ pub struct Pending<'a> {
 }
 
 /// Where the top-two scan writes, point by point: the nearest center and the two
-/// smallest distances (their square roots, widened by `slack`).
+/// smallest distances — the contract's exact squared distances, or their square roots
+/// widened by `slack`.
 #[derive(Debug)]
 pub struct Top2<'a> {
-    /// The relative slack applied to the distances: the best is multiplied by
-    /// `1 + slack`, the second by `1 − slack`, so that they bound the true distances.
-    pub slack: f64,
+    /// `None`: the two smallest squared distances, exactly as the contract computes
+    /// them. `Some(slack)`: their square roots, the best multiplied by `1 + slack` and
+    /// the second by `1 − slack`, so that they bound the true distances.
+    pub slack: Option<f64>,
     /// The nearest center of each point (the lowest index on a tie).
     pub labels: &'a mut [u32],
-    /// The distance to it, rounded up.
+    /// The distance to it (with a slack: rounded up).
     pub best: &'a mut [f64],
-    /// The distance to the second nearest, rounded down.
+    /// The distance to the second nearest (with a slack: rounded down).
     pub second: &'a mut [f64],
 }
 
@@ -373,7 +378,7 @@ fn top2_run<S: Isa, const D: usize, const G: usize>(
     centers: &[f64],
     d: usize,
     out: (&mut [u32], &mut [f64], &mut [f64]),
-    slack: f64,
+    slack: Option<f64>,
 ) {
     let d = dims::<D>(d);
     let width = d * LANES;
@@ -391,15 +396,19 @@ fn top2_run<S: Isa, const D: usize, const G: usize>(
             best_j[h] = isa.select(better, jv, best_j[h]);
         }
     }
-    let (up, down) = (isa.splat(1.0 + slack), isa.splat(1.0 - slack));
     let mut labels = [0.0; 2 * LANES];
     let mut near = [0.0; 2 * LANES];
     let mut far = [0.0; 2 * LANES];
     for h in 0..G {
+        if let Some(slack) = slack {
+            let (up, down) = (isa.splat(1.0 + slack), isa.splat(1.0 - slack));
+            best[h] = isa.mul(isa.sqrt(best[h]), up);
+            second[h] = isa.mul(isa.sqrt(second[h]), down);
+        }
         let lanes = h * LANES..(h + 1) * LANES;
         labels[lanes.clone()].copy_from_slice(&isa.store(best_j[h]));
-        near[lanes.clone()].copy_from_slice(&isa.store(isa.mul(isa.sqrt(best[h]), up)));
-        far[lanes].copy_from_slice(&isa.store(isa.mul(isa.sqrt(second[h]), down)));
+        near[lanes.clone()].copy_from_slice(&isa.store(best[h]));
+        far[lanes].copy_from_slice(&isa.store(second[h]));
     }
     let n = out.0.len();
     for (label, j) in out.0.iter_mut().zip(labels) {

@@ -18,24 +18,26 @@
 //!   assignment's own fast kernel, which gives every bound afresh.
 
 use ladder_core::{Details, Evaluations, Points, Steps};
-use ladder_parallel::{BoundsGroup, GroupedOut, Kernels, LANES, Layout, Pending, f32_down, f32_up};
+use ladder_parallel::{
+    BoundsGroup, GroupedOut, Kernels, LANES, Layout, NarrowLayout, f32_down, f32_up,
+};
 use rayon::prelude::*;
 
 use crate::facts::{BoundBytes, PrunedFacts};
 use crate::groups::{PassGroups, group_centers};
 use crate::moves::{Lower, Moves, slack};
-use crate::prefetch::prefetch;
 use crate::sums::{Change, Sums};
 use crate::{BLOCK, Method};
+
+mod sparse;
+
+use sparse::SparseScratch;
 
 /// A block whose share of failing points passes this is scanned whole.
 const DENSE_SHARE: f64 = 0.4;
 
 /// Points a dense scan does at a time.
 const DENSE_CHUNK: usize = 256;
-
-/// Pending points whose memory is fetched ahead at a time.
-const PREFETCH: usize = 32;
 
 /// What every block needs in a pass.
 struct PassInputs<'a> {
@@ -58,7 +60,9 @@ struct PassInputs<'a> {
 struct Block {
     start: usize,
     len: usize,
-    /// The block's points laid out for the dense scans.
+    /// A chunk of the block's points laid out for a dense scan, [`DENSE_CHUNK`] at a
+    /// time: in single precision where the CPU and the data allow, else in double.
+    narrow: Option<NarrowLayout>,
     layout: Layout,
     /// Each point's label, `u − moved[a]` and `global + all_moved`, 8 points a group.
     bounds: Vec<BoundsGroup>,
@@ -66,37 +70,9 @@ struct Block {
     lowers: Vec<f32>,
     pending: Vec<u32>,
     changes: Vec<Change>,
-    /// Scratch: a dense chunk's labels before, one point's slot distances, its group
-    /// bounds.
+    /// Scratch: a dense chunk's labels before; the sparse passes'.
     old_labels: Vec<u32>,
-    distances: Vec<f64>,
-    now: Vec<f64>,
-    scanned: Vec<(Nearest, Nearest, usize)>,
-    /// The pending points as rows, their labels and their exact distances to them.
-    pending_rows: Vec<u32>,
-    pending_labels: Vec<u32>,
-    own: Vec<f64>,
-    scratch: Vec<f64>,
-}
-
-/// The candidates of one point's scan: the nearest so far, and per scanned group its two
-/// nearest centers.
-#[derive(Debug, Clone, Copy)]
-struct Nearest {
-    value: f64,
-    center: u32,
-}
-
-impl Nearest {
-    const NONE: Self = Self {
-        value: f64::INFINITY,
-        center: u32::MAX,
-    };
-
-    /// Whether `(value, center)` comes before this: nearer, or as near with a lower index.
-    fn beaten_by(self, value: f64, center: u32) -> bool {
-        value < self.value || (value == self.value && center < self.center)
-    }
+    sparse: SparseScratch,
 }
 
 impl Block {
@@ -106,19 +82,14 @@ impl Block {
         Self {
             start,
             len,
-            layout: Layout::new(Points::new(rows, d).expect("whole rows")),
+            narrow: NarrowLayout::new(d),
+            layout: Layout::new(Points::new(&rows[..DENSE_CHUNK.min(len) * d], d).expect("rows")),
             bounds: vec![BoundsGroup::PADDING; padded / LANES],
             lowers: vec![0.0; len * t],
             pending: vec![0; padded + LANES],
             changes: Vec::new(),
             old_labels: Vec::with_capacity(DENSE_CHUNK),
-            distances: Vec::new(),
-            now: vec![0.0; t],
-            scanned: Vec::with_capacity(t),
-            pending_rows: Vec::new(),
-            pending_labels: Vec::new(),
-            own: Vec::new(),
-            scratch: vec![0.0; 2 * LANES * d],
+            sparse: SparseScratch::new(d, t),
         }
     }
 
@@ -136,13 +107,11 @@ impl Block {
             let pending = p
                 .kernels
                 .sweep(&self.bounds, threshold, p.margin, &mut self.pending);
-            if pending as f64 > DENSE_SHARE * self.len as f64 {
+            let kept = self.group_filter(p, pending);
+            if kept as f64 > DENSE_SHARE * self.len as f64 {
                 self.dense(p)
             } else {
-                self.own_distances(p, pending);
-                (0..pending)
-                    .map(|s| self.sparse(p, self.pending[s] as usize, self.own[s]))
-                    .sum()
+                self.sparse_pass(p, kept)
             }
         };
         if p.first {
@@ -185,8 +154,18 @@ impl Block {
             lower_offset: p.group_moved,
             slack: slack(d),
         };
-        self.layout
-            .scan_grouped_from(first, rows, &p.groups.grouped, out);
+        let chunk = Points::new(rows, d).expect("whole rows");
+        let out = match &mut self.narrow {
+            Some(narrow) => {
+                narrow.fill(chunk);
+                narrow.scan_grouped(rows, &p.groups.grouped, out)
+            }
+            None => Err(out),
+        };
+        if let Err(out) = out {
+            self.layout.fill(chunk);
+            self.layout.scan_grouped(rows, &p.groups.grouped, out);
+        }
         if p.first {
             return;
         }
@@ -209,128 +188,6 @@ impl Block {
         group.labels[lane] = label;
         group.upper[lane] = f32_up(upper - moves.moved[label as usize]);
         group.lower[lane] = f32_down(global + moves.all_moved);
-    }
-
-    /// The exact distance of each of the first `pending` points to its center, 8 at a
-    /// time, into `own`. The pending points are scattered through memory: each chunk's
-    /// rows and group bounds are fetched into the cache while the chunk before is
-    /// computed, so the misses overlap instead of queueing.
-    fn own_distances(&mut self, p: &PassInputs<'_>, pending: usize) {
-        let (d, t) = (p.d, p.group_moved.len());
-        self.pending_rows.clear();
-        self.pending_labels.clear();
-        for &i in &self.pending[..pending] {
-            self.pending_rows.push((self.start + i as usize) as u32);
-            self.pending_labels.push(self.label(i as usize));
-        }
-        self.own.resize(pending, 0.0);
-        let chunks = self
-            .pending_rows
-            .chunks(PREFETCH)
-            .zip(self.pending_labels.chunks(PREFETCH))
-            .zip(self.own.chunks_mut(PREFETCH));
-        let mut ahead = self.pending_rows.chunks(PREFETCH).skip(1);
-        for ((rows, labels), own) in chunks {
-            for &row in ahead.next().unwrap_or_default() {
-                let i = row as usize;
-                prefetch(&p.rows[i * d..(i + 1) * d]);
-                prefetch(&self.lowers[(i - self.start) * t..(i - self.start + 1) * t]);
-            }
-            let pending = Pending {
-                rows: p.rows,
-                idx: rows,
-            };
-            let centers = (p.centers, labels);
-            p.kernels
-                .own_distances(pending, centers, d, &mut self.scratch, own);
-        }
-    }
-
-    /// One point that failed the global test, with its exact squared distance to its
-    /// center `own`: the groups its bounds do not rule out are scanned. Returns the
-    /// distances computed.
-    fn sparse(&mut self, p: &PassInputs<'_>, i: usize, own: f64) -> u64 {
-        let (d, t) = (p.d, p.group_moved.len());
-        let x = &p.rows[(self.start + i) * d..(self.start + i + 1) * d];
-        let a = self.label(i);
-        let (up, down) = (1.0 + slack(d), 1.0 - slack(d));
-        let u = own.sqrt() * up;
-        let global = f64::from(self.bounds[i / LANES].lower[i % LANES]) - p.moves.all_moved;
-        if u + p.margin < global {
-            self.store(i, a, u, global, p.moves);
-            return 1;
-        }
-        let lowers = &self.lowers[i * t..(i + 1) * t];
-        for ((now, &stored), &m) in self.now.iter_mut().zip(lowers).zip(p.group_moved) {
-            *now = f64::from(stored) - m;
-        }
-        let mut best = Nearest {
-            value: own,
-            center: a,
-        };
-        let mut scanned = std::mem::take(&mut self.scanned);
-        scanned.clear();
-        let mut evaluations = 1;
-        for g in 0..t {
-            if u + p.margin < self.now[g] {
-                continue;
-            }
-            let (first, second, n) = self.scan_group(p, x, g);
-            evaluations += n;
-            if best.beaten_by(first.value, first.center) {
-                best = first;
-            }
-            scanned.push((first, second, g));
-        }
-        let label = best.center;
-        for &(first, second, g) in &scanned {
-            let m = if first.center == label { second } else { first };
-            self.now[g] = m.value.sqrt() * down;
-            self.lowers[i * t + g] = f32_down(self.now[g] + p.group_moved[g]);
-        }
-        let old_group = p.group_of[a as usize] as usize;
-        if label != a {
-            // The old center is now one of the others: its group's bound must allow it.
-            let was = own.sqrt() * down;
-            if !scanned.iter().any(|&(.., g)| g == old_group) && was < self.now[old_group] {
-                self.now[old_group] = was;
-                let g = old_group;
-                self.lowers[i * t + g] = f32_down(self.now[g] + p.group_moved[g]);
-            }
-            self.changes.push(Change {
-                point: (self.start + i) as u32,
-                from: a,
-                to: label,
-            });
-        }
-        self.scanned = scanned;
-        let global = self.now.iter().copied().fold(f64::INFINITY, f64::min);
-        self.store(i, label, best.value.sqrt() * up, global, p.moves);
-        evaluations
-    }
-
-    /// The two nearest centers of group `g` to `x`, exactly, and how many it computed.
-    fn scan_group(&mut self, p: &PassInputs<'_>, x: &[f64], g: usize) -> (Nearest, Nearest, u64) {
-        let range = p.groups.starts[g]..p.groups.starts[g + 1];
-        self.distances.resize(range.len() * LANES, 0.0);
-        let slots = &p.groups.slots[range.start * LANES..range.end * LANES];
-        p.groups
-            .layout
-            .distances_from(x, range, &mut self.distances);
-        let (mut first, mut second, mut n) = (Nearest::NONE, Nearest::NONE, 0);
-        for (&center, &value) in slots.iter().zip(&self.distances) {
-            if center == u32::MAX {
-                continue;
-            }
-            n += 1;
-            if first.beaten_by(value, center) {
-                second = first;
-                first = Nearest { value, center };
-            } else if second.beaten_by(value, center) {
-                second = Nearest { value, center };
-            }
-        }
-        (first, second, n)
     }
 }
 

@@ -1,0 +1,211 @@
+//! The grouped scan in single precision: `‖c‖² − 2x·c` with `f32` fused multiply-adds,
+//! 16 points a vector — twice the lanes and half the bytes of the `f64` scan — as a
+//! filter whose every value carries a proven error bound. It gives the same labels and
+//! the same kind of bounds as the `f64` scan (`grouped::resolve8` turns both into
+//! them): a label whose margin over the runner-up is within twice the bound is settled
+//! with the contract's exact formula, and every bound is widened by the error, so a
+//! rounding in single precision can never change a label or make a bound unsafe.
+//!
+//! The error of one value, against the exact `‖c‖² − 2x·c`, is at most
+//! `(2d + 6)·u·(‖x‖² + ‖c‖²)` with `u = 2⁻²⁴` (the rounding of `x` and `−2c` to single
+//! precision, the `d` rounded FMAs and the rounding of `‖c‖²`), plus `(2d + 8)` of the
+//! smallest subnormal for underflow; [`tolerance`] takes four times the first term.
+//! Inputs whose squares could overflow `f32` are not scanned here ([`NARROW_LIMIT`]).
+
+use super::grouped::{GroupMin, Narrow, Scan8, resolve8};
+use super::{DotCenters, GroupedCenters, GroupedOut, dims};
+use crate::LANES;
+use crate::isa::{Isa, Isa32};
+
+/// Points per single-precision vector.
+pub(crate) const NARROW_LANES: usize = 16;
+
+/// The largest squared norm of a point or center the single-precision scan takes: far
+/// from `f32::MAX`, so that no sum of products overflows.
+pub const NARROW_LIMIT: f64 = 1e30;
+
+/// The relative error bound of one value in `d` dimensions, a factor on
+/// `‖x‖² + max ‖c‖²`.
+pub(crate) fn tolerance(d: usize) -> f64 {
+    8.0 * (d + 4) as f64 * f64::from(f32::EPSILON) / 2.0
+}
+
+/// The absolute error bound for underflow.
+fn underflow(d: usize) -> f64 {
+    (2 * d + 8) as f64 * f64::from(f32::from_bits(1))
+}
+
+/// The slots' centers in single precision: `−2c` rounded (`[slot][feature]`), `‖c‖²`
+/// rounded (+∞ for padding).
+#[derive(Debug, Clone)]
+pub(crate) struct NarrowCenters {
+    pub(crate) centers: Vec<f32>,
+    pub(crate) norms: Vec<f32>,
+    pub(crate) max_norm: f64,
+}
+
+impl NarrowCenters {
+    pub(crate) fn new(dot: &DotCenters) -> Self {
+        Self {
+            centers: dot.centers.iter().map(|&c| c as f32).collect(),
+            norms: dot.norms.iter().map(|&n| n as f32).collect(),
+            max_norm: dot.max_norm,
+        }
+    }
+}
+
+/// One block of points for the single-precision scan, and where its results go.
+pub(crate) struct NarrowBlock<'a> {
+    /// `[group][feature][lane]`, 16 lanes a group.
+    pub(crate) groups: &'a [f32],
+    /// `‖x‖²` of every point, in `f64`, padded to a multiple of 16.
+    pub(crate) norms: &'a [f64],
+    /// The same points, row-major.
+    pub(crate) rows: &'a [f64],
+    /// How many points.
+    pub(crate) points: usize,
+    pub(crate) out: GroupedOut<'a>,
+}
+
+/// `value[l]` of feature `t` of a 16-lane group.
+#[inline(always)]
+fn lanes32(xs: &[f32], t: usize) -> &[f32; NARROW_LANES] {
+    xs[t * NARROW_LANES..(t + 1) * NARROW_LANES]
+        .try_into()
+        .expect("a group holds 16 values per feature")
+}
+
+/// Half `half` of 16 lanes, widened to `f64`.
+#[inline(always)]
+fn widen_half<S: Isa>(isa: S, v: &[f32; NARROW_LANES], half: usize) -> [f64; LANES] {
+    let part: &[f32; LANES] = v[half * LANES..(half + 1) * LANES]
+        .try_into()
+        .expect("two halves of 8");
+    isa.store(isa.widen(part))
+}
+
+/// The grouped scan in single precision, `G` groups of 16 points at a time against 4
+/// slots at a time; see the module comment.
+#[inline(always)]
+pub(crate) fn grouped_narrow<S: Isa32, const D: usize, const G: usize>(
+    isa: S,
+    mut block: NarrowBlock<'_>,
+    centers: &GroupedCenters,
+    d: usize,
+) {
+    let d = dims::<D>(d);
+    let point_groups = block.groups.len() / (d * NARROW_LANES);
+    let t = centers.groups();
+    let mut scratch = Scratch {
+        min1: vec![[0.0; NARROW_LANES]; G * t],
+        min2: vec![[0.0; NARROW_LANES]; G * t],
+        wide1: vec![[0.0; LANES]; t],
+        wide2: vec![[0.0; LANES]; t],
+    };
+    let mut g = 0;
+    while g + G <= point_groups {
+        narrow_run::<S, D, G>(isa, &mut block, g, centers, d, &mut scratch);
+        g += G;
+    }
+    while g < point_groups {
+        narrow_run::<S, D, 1>(isa, &mut block, g, centers, d, &mut scratch);
+        g += 1;
+    }
+}
+
+/// Per point group and center group (`[h * groups + g]`), the two smallest values; and
+/// one half of them widened, for `resolve8`.
+struct Scratch {
+    min1: Vec<[f32; NARROW_LANES]>,
+    min2: Vec<[f32; NARROW_LANES]>,
+    wide1: Vec<[f64; LANES]>,
+    wide2: Vec<[f64; LANES]>,
+}
+
+/// `grouped_narrow` for the `G` groups of 16 points from group `g0`.
+#[inline(always)]
+fn narrow_run<S: Isa32, const D: usize, const G: usize>(
+    isa: S,
+    block: &mut NarrowBlock<'_>,
+    g0: usize,
+    centers: &GroupedCenters,
+    d: usize,
+    scratch: &mut Scratch,
+) {
+    let d = dims::<D>(d);
+    let (width, t, nc) = (d * NARROW_LANES, centers.groups(), &centers.narrow);
+    let xs = &block.groups[g0 * width..(g0 + G) * width];
+    let lanes = Narrow(isa);
+    let mut all = [GroupMin::new(lanes); G];
+    for g in 0..t {
+        let mut group = [GroupMin::new(lanes); G];
+        for q in centers.starts[g] / 4..centers.starts[g + 1] / 4 {
+            let c4 = &nc.centers[4 * q * d..4 * (q + 1) * d];
+            let n4 = &nc.norms[4 * q..4 * q + 4];
+            // Written out, not `map`ped: a closure would not inherit the ISA's features.
+            let norms = [
+                isa.splat32(n4[0]),
+                isa.splat32(n4[1]),
+                isa.splat32(n4[2]),
+                isa.splat32(n4[3]),
+            ];
+            let mut acc = [norms; G];
+            for t in 0..d {
+                let c = [
+                    isa.splat32(c4[t]),
+                    isa.splat32(c4[d + t]),
+                    isa.splat32(c4[2 * d + t]),
+                    isa.splat32(c4[3 * d + t]),
+                ];
+                for h in 0..G {
+                    let x = isa.load32(lanes32(&xs[h * width..(h + 1) * width], t));
+                    for m in 0..4 {
+                        acc[h][m] = isa.fmadd32(x, c[m], acc[h][m]);
+                    }
+                }
+            }
+            for h in 0..G {
+                for (m, &a) in acc[h].iter().enumerate() {
+                    group[h].take(lanes, a, isa.splat32((4 * q + m) as f32));
+                }
+            }
+        }
+        for h in 0..G {
+            scratch.min1[h * t + g] = isa.store32(group[h].m1);
+            scratch.min2[h * t + g] = isa.store32(group[h].m2);
+            group[h].fold_into(lanes, &mut all[h]);
+        }
+    }
+    let (tolerance, underflow) = (tolerance(d), underflow(d));
+    for (h, all) in all.iter().enumerate() {
+        let (best, second, slot) = (
+            isa.store32(all.m1),
+            isa.store32(all.m2),
+            isa.store32(all.slot),
+        );
+        for half in 0..2 {
+            let pg = 2 * (g0 + h) + half;
+            if pg * LANES >= block.points {
+                break;
+            }
+            for g in 0..t {
+                scratch.wide1[g] = widen_half(isa, &scratch.min1[h * t + g], half);
+                scratch.wide2[g] = widen_half(isa, &scratch.min2[h * t + g], half);
+            }
+            let offset: [f64; LANES] = block.norms[pg * LANES..(pg + 1) * LANES]
+                .try_into()
+                .expect("8 norms");
+            let scan = Scan8 {
+                best: widen_half(isa, &best, half),
+                second: widen_half(isa, &second, half),
+                best_slot: widen_half(isa, &slot, half),
+                min1: &scratch.wide1,
+                min2: &scratch.wide2,
+                offset,
+                err: offset.map(|n| tolerance * (n + nc.max_norm) + underflow),
+            };
+            let target = (block.rows, block.points, &mut block.out);
+            resolve8(isa, target, centers, (d, pg), scan);
+        }
+    }
+}
