@@ -12,7 +12,7 @@ are outside every clock.
 
 Peers: faiss-cpu (float32, `max_points_per_centroid` raised so it never subsamples),
 scikit-learn lloyd and elkan, scikit-learn-intelex (oneDAL) lloyd, and the seed's numba
-`prange` assignment with a serial update (skipped where n*k*d is above 1e8: minutes).
+`prange` assignment with a serial update (skipped where n*k*d is above 2e8: minutes).
 
 usage: peers.py --ladder target/release/ladder [--stages parallel,pruned] [--rounds 3]
                 [--threads 2] [--workloads seed,1m2,...] [--json OUT.json] [--markdown OUT.md]
@@ -228,7 +228,7 @@ def measure(args):
             np.save(path, x)
             runs = {f"ladder {s}": (lambda s=s: ladder_fit(args.ladder, s, path, w)) for s in args.stages}
             for name, fit in PEERS.items():
-                if name == "numba prange" and w.n * w.k * w.d > 100_000_000:
+                if name == "numba prange" and w.n * w.k * w.d > 200_000_000:
                     continue
                 runs[name] = lambda fit=fit: timed(fit, x, c, w)
             for fit in runs.values():  # warm-up: numba's compile, faiss's threads, caches
