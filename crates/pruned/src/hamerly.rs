@@ -23,7 +23,7 @@ use ladder_parallel::{BoundsGroup, Kernels, LANES, Pending, Top2, f32_down, f32_
 use rayon::prelude::*;
 
 use crate::facts::{BoundBytes, PrunedFacts};
-use crate::moves::{Lower, Moves, slack};
+use crate::moves::{Lower, Moves, largest_norm, slack};
 use crate::sums::{Change, Sums};
 use crate::{BLOCK, Method};
 
@@ -187,11 +187,7 @@ impl<'a> HamerlySteps<'a> {
             kernels: Kernels::detect(),
             blocks,
             moves: Moves::new(k, d, Lower::Others),
-            largest_point: points
-                .rows()
-                .map(|x| x.iter().map(|v| v * v).sum::<f64>())
-                .fold(0.0, f64::max)
-                .sqrt(),
+            largest_point: largest_norm(points, parallel),
             sums: Sums::new(k, d),
             parallel,
             scanned: Vec::new(),

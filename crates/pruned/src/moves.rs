@@ -3,12 +3,34 @@
 //! trick): a bound set in pass `s` is corrected by the moves since `s` as the difference
 //! of two running sums.
 
-use ladder_core::sq_dist;
+use ladder_core::{Points, sq_dist};
+use rayon::prelude::*;
 
 /// Relative slack that covers the rounding of a distance in `d` dimensions computed by
 /// the contract's formula, of its square root, and of each bound update.
 pub(crate) fn slack(d: usize) -> f64 {
     1e-12 + 4.0 * (d + 2) as f64 * f64::EPSILON
+}
+
+/// The largest norm of any of the points (with the largest center's, it scales the
+/// margins), over blocks of [`crate::BLOCK`] points on rayon's threads if `parallel`.
+pub(crate) fn largest_norm(points: Points<'_>, parallel: bool) -> f64 {
+    let d = points.d();
+    let largest = |rows: &[f64]| {
+        let norms = rows
+            .chunks_exact(d)
+            .map(|x| x.iter().map(|v| v * v).sum::<f64>());
+        norms.fold(0.0, f64::max)
+    };
+    let rows = points.as_slice();
+    let squared = match parallel {
+        true => rows
+            .par_chunks(crate::BLOCK * d)
+            .map(largest)
+            .reduce(|| 0.0, f64::max),
+        false => largest(rows),
+    };
+    squared.sqrt()
 }
 
 /// Which moves a point's lower bound loses: those of every other cluster (Hamerly's one

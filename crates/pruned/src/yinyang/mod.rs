@@ -8,14 +8,18 @@
 //!   `l_g` shrinks by the largest move in `g`, and the global one by the largest move of
 //!   all — lazily, against running sums ([`Moves`]).
 //! - The global test (`u < min_g l_g`) runs over all points like Hamerly's, 8 at a time.
-//!   A point that fails it gets its exact distance to its center; if that is still not
-//!   enough, only the groups whose bound it does not beat are scanned, with the
-//!   contract's exact formula (`parallel`'s [`Layout::distances_from`], 8 centers at a
-//!   time), and the nearest of the candidates — its own center and the scanned groups'
-//!   — is its label, the lowest index on a tie.
+//!   A point that fails it is tested against its group bounds with `u` as it stands
+//!   (most pass here, and keep their center without a distance); one that fails a group
+//!   gets its exact distance to its center, which tightens `u`, and only the groups it
+//!   still does not rule out are scanned, every point that needs a group together, with
+//!   `parallel`'s exact top-two scan (`sparse.rs`). Its label is the nearest of the
+//!   candidates — its own center and the scanned groups' — the lowest index on a tie.
 //! - A block whose points mostly fail (the first pass, and early passes while the
-//!   centers still move a lot) is scanned whole with `parallel`'s grouped scan, the
-//!   assignment's own fast kernel, which gives every bound afresh.
+//!   centers still move a lot) is scanned whole, 256 points at a time, with `parallel`'s
+//!   grouped scan — the assignment's own fast kernel, which gives every bound afresh —
+//!   in single precision where the CPU has vector FMA and `d ≥ 8` ([`NarrowLayout`]:
+//!   twice the lanes; every value carries a proven error bound, near ties are settled
+//!   with the exact formula, and the bounds are widened by the error), else in `f64`.
 
 use ladder_core::{Details, Evaluations, Points, Steps};
 use ladder_parallel::{
@@ -25,7 +29,7 @@ use rayon::prelude::*;
 
 use crate::facts::{BoundBytes, PrunedFacts};
 use crate::groups::{PassGroups, group_centers};
-use crate::moves::{Lower, Moves, slack};
+use crate::moves::{Lower, Moves, largest_norm, slack};
 use crate::sums::{Change, Sums};
 use crate::{BLOCK, Method};
 
@@ -244,11 +248,7 @@ impl<'a> YinyangSteps<'a> {
             group_of,
             blocks,
             moves: Moves::new(k, d, Lower::All),
-            largest_point: points
-                .rows()
-                .map(|x| x.iter().map(|v| v * v).sum::<f64>())
-                .fold(0.0, f64::max)
-                .sqrt(),
+            largest_point: largest_norm(points, parallel),
             sums: Sums::new(k, d),
             parallel,
             evaluations: Vec::new(),
