@@ -5,7 +5,7 @@
 
 use crate::Simd;
 use crate::isa::Kernel;
-use crate::kernel::{BoundsGroup, Pending, Top2};
+use crate::kernel::{BoundsGroup, Pending, Top2, Top2Bounds};
 
 /// The kernels this CPU runs best, for callers that drive them point by point.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,6 +38,20 @@ impl Kernels {
         d: usize,
         scratch: &mut [f64],
         out: Top2<'_>,
+    ) {
+        self.0.top2(pending, centers, d, scratch, out)
+    }
+
+    /// [`Kernels::top2`], written as the bounds an engine stores ([`Top2Bounds`]): the
+    /// label, and the two distances widened by the slack, offset by the label's entries
+    /// of the offsets and rounded outward to single precision, all in vectors.
+    pub fn top2_bounds(
+        self,
+        pending: Pending<'_>,
+        centers: &[f64],
+        d: usize,
+        scratch: &mut [f64],
+        out: Top2Bounds<'_>,
     ) {
         self.0.top2(pending, centers, d, scratch, out)
     }

@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::isa::Kernel;
-use crate::kernel::{BoundsGroup, Pending, Top2};
+use crate::kernel::{BoundsGroup, Pending, Top2, Top2Bounds};
 use ladder_core::{FitParams, Points, sq_dist};
 
 #[test]
@@ -59,7 +59,8 @@ fn every_kernel_variant_gives_the_same_top_two_and_test() {
     for (d, n) in [(1, 203), (3, 197), (17, 203)] {
         let data: Vec<f64> = (0..n * d).map(|i| ((i * 37) % 11) as f64 * 0.5).collect();
         let centers: Vec<f64> = data[..9 * d].to_vec();
-        let idx: Vec<u32> = (0..n as u32).collect();
+        // Scattered rows (a permutation), as the bounds' failures are.
+        let idx: Vec<u32> = (0..n as u32).map(|i| i * 61 % n as u32).collect();
         let top2 = |kernel: Kernel, slack: Option<f64>| {
             let (mut labels, mut best, mut second) = (vec![0; n], vec![0.0; n], vec![0.0; n]);
             let mut scratch = vec![0.0; 2 * LANES * d];
@@ -79,18 +80,49 @@ fn every_kernel_variant_gives_the_same_top_two_and_test() {
         let want = top2(Kernel::BASELINE, Some(1e-12));
         let mut exact = vec![0; n];
         ladder_core::assign_nearest(Points::new(&data, d).unwrap(), &centers, &mut exact);
+        let exact: Vec<u32> = idx.iter().map(|&i| exact[i as usize]).collect();
         assert_eq!(want.0, exact, "d = {d}");
         // Without a slack: the contract's own squared distances, bit for bit.
         let squared = top2(Kernel::BASELINE, None);
-        for (i, x) in data.chunks_exact(d).enumerate() {
+        for (p, &i) in idx.iter().enumerate() {
+            let x = &data[i as usize * d..(i as usize + 1) * d];
             let mut all: Vec<f64> = centers.chunks_exact(d).map(|c| sq_dist(x, c)).collect();
-            assert_eq!(squared.1[i], all[exact[i] as usize], "d = {d}, point {i}");
+            assert_eq!(squared.1[p], all[exact[p] as usize], "d = {d}, point {i}");
             all.sort_by(f64::total_cmp);
-            assert_eq!(squared.2[i], all[1], "d = {d}, point {i}");
+            assert_eq!(squared.2[p], all[1], "d = {d}, point {i}");
         }
+        // As bounds: the same, offset by the label's entries and rounded outward.
+        let (up, low): (Vec<f64>, Vec<f64>) = (0..9)
+            .map(|j| (j as f64 * 0.3, j as f64 * 0.7 - 1.0))
+            .unzip();
+        let bounds = |kernel: Kernel| {
+            let (mut labels, mut upper, mut lower) = (vec![0; n], vec![0.0; n], vec![0.0; n]);
+            let mut scratch = vec![0.0; 2 * LANES * d];
+            let out = Top2Bounds {
+                slack: 1e-12,
+                upper_offset: &up,
+                lower_offset: &low,
+                labels: &mut labels,
+                upper: &mut upper,
+                lower: &mut lower,
+            };
+            let pending = Pending {
+                rows: &data,
+                idx: &idx,
+            };
+            kernel.top2(pending, &centers, d, &mut scratch, out);
+            (labels, upper, lower)
+        };
+        let want_bounds = {
+            let a = |p: usize| want.0[p] as usize;
+            let upper = (0..n).map(|p| f32_up(want.1[p] - up[a(p)])).collect();
+            let lower = (0..n).map(|p| f32_down(want.2[p] + low[a(p)])).collect();
+            (want.0.clone(), upper, lower)
+        };
         for kernel in kernels {
             assert_eq!(top2(kernel, Some(1e-12)), want, "{kernel:?}, d = {d}");
             assert_eq!(top2(kernel, None), squared, "{kernel:?}, d = {d}");
+            assert_eq!(bounds(kernel), want_bounds, "{kernel:?}, d = {d}");
         }
     }
     // The test over bounds: 8, 16 and 24 thresholds (permute and gather lookups).

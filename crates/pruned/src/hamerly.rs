@@ -19,7 +19,7 @@
 //!   changes in point order, so the result is the same for any number of threads.
 
 use ladder_core::{Details, Evaluations, Points, Steps};
-use ladder_parallel::{BoundsGroup, Kernels, LANES, Pending, Top2, f32_down, f32_up};
+use ladder_parallel::{BoundsGroup, Kernels, LANES, Pending, Top2Bounds};
 use rayon::prelude::*;
 
 use crate::facts::{BoundBytes, PrunedFacts};
@@ -46,8 +46,8 @@ struct Block {
     rows: Vec<u32>,
     scratch: Vec<f64>,
     scan_labels: Vec<u32>,
-    scan_best: Vec<f64>,
-    scan_second: Vec<f64>,
+    scan_upper: Vec<f32>,
+    scan_lower: Vec<f32>,
     /// The points that changed cluster this pass, in point order.
     changes: Vec<Change>,
 }
@@ -57,6 +57,7 @@ struct PassInputs<'a> {
     rows: &'a [f64],
     d: usize,
     centers: &'a [f64],
+    k: usize,
     kernels: Kernels,
     moves: &'a Moves,
     margin: f64,
@@ -75,14 +76,15 @@ impl Block {
             rows: Vec::with_capacity(SCAN_CHUNK),
             scratch: vec![0.0; 2 * LANES * d],
             scan_labels: vec![0; SCAN_CHUNK],
-            scan_best: vec![0.0; SCAN_CHUNK],
-            scan_second: vec![0.0; SCAN_CHUNK],
+            scan_upper: vec![0.0; SCAN_CHUNK],
+            scan_lower: vec![0.0; SCAN_CHUNK],
             changes: Vec::new(),
         }
     }
 
     /// The block's pass: the test (or, on the first pass, every point), the exact scan
-    /// of the failures, and their labels written to `labels` (the block's own).
+    /// of the failures, and their labels written to `labels` (the block's own); returns
+    /// the distances it computed.
     fn pass(&mut self, p: &PassInputs<'_>, labels: &mut [u32]) -> u64 {
         self.changes.clear();
         if p.first {
@@ -96,7 +98,7 @@ impl Block {
                 p.kernels
                     .sweep(&self.groups, threshold, p.margin, &mut self.pending);
         }
-        let scanned = self.pending_len as u64;
+        let evaluations = self.pending_len as u64 * p.k as u64;
         self.scan(p);
         if p.first {
             for (labels, group) in labels.chunks_mut(LANES).zip(&self.groups) {
@@ -107,36 +109,37 @@ impl Block {
                 labels[c.point as usize - self.start] = c.to;
             }
         }
-        scanned
+        evaluations
     }
-
     /// Scans the pending points against every center with the exact formula, and stores
-    /// what it found: labels, fresh bounds, and (after the first pass) the changes.
+    /// what it found: labels, fresh bounds (as the kernel wrote them), and (after the
+    /// first pass) the changes.
     fn scan(&mut self, p: &PassInputs<'_>) {
-        let (moved, others_moved) = (&p.moves.moved[..], &p.moves.others_moved[..]);
         let pending = &self.pending[..self.pending_len];
         for chunk in pending.chunks(SCAN_CHUNK) {
             self.rows.clear();
             self.rows
                 .extend(chunk.iter().map(|&i| (self.start + i as usize) as u32));
-            let out = Top2 {
-                slack: Some(slack(p.d)),
+            let out = Top2Bounds {
+                slack: slack(p.d),
+                upper_offset: &p.moves.moved,
+                lower_offset: &p.moves.others_moved,
                 labels: &mut self.scan_labels[..chunk.len()],
-                best: &mut self.scan_best[..chunk.len()],
-                second: &mut self.scan_second[..chunk.len()],
+                upper: &mut self.scan_upper[..chunk.len()],
+                lower: &mut self.scan_lower[..chunk.len()],
             };
             let pending = Pending {
                 rows: p.rows,
                 idx: &self.rows,
             };
             p.kernels
-                .top2(pending, p.centers, p.d, &mut self.scratch, out);
+                .top2_bounds(pending, p.centers, p.d, &mut self.scratch, out);
             let found = chunk
                 .iter()
                 .zip(&self.scan_labels)
-                .zip(self.scan_best.iter().zip(&self.scan_second));
-            for ((&i, &new), (&best, &second)) in found {
-                let (i, a) = (i as usize, new as usize);
+                .zip(self.scan_upper.iter().zip(&self.scan_lower));
+            for ((&i, &new), (&upper, &lower)) in found {
+                let i = i as usize;
                 let (group, lane) = (&mut self.groups[i / LANES], i % LANES);
                 let old = group.labels[lane];
                 if old != new && !p.first {
@@ -148,8 +151,8 @@ impl Block {
                     });
                 }
                 group.labels[lane] = new;
-                group.upper[lane] = f32_up(best - moved[a]);
-                group.lower[lane] = f32_down(second + others_moved[a]);
+                group.upper[lane] = upper;
+                group.lower[lane] = lower;
             }
         }
     }
@@ -168,8 +171,8 @@ pub(crate) struct HamerlySteps<'a> {
     largest_point: f64,
     sums: Sums,
     parallel: bool,
-    /// Points scanned against every center, pass by pass.
-    scanned: Vec<u64>,
+    /// Distances computed, pass by pass.
+    evaluations: Vec<u64>,
 }
 
 impl<'a> HamerlySteps<'a> {
@@ -190,7 +193,7 @@ impl<'a> HamerlySteps<'a> {
             largest_point: largest_norm(points, parallel),
             sums: Sums::new(k, d),
             parallel,
-            scanned: Vec::new(),
+            evaluations: Vec::new(),
         }
     }
 }
@@ -202,20 +205,21 @@ impl Steps for HamerlySteps<'_> {
             rows: self.rows,
             d: self.d,
             centers,
+            k: self.k,
             kernels: self.kernels,
             moves: &self.moves,
             margin: self.moves.margin(self.largest_point),
             first: self.moves.passes == 1,
         };
         let work = |(block, labels): (&mut Block, &mut [u32])| block.pass(&inputs, labels);
-        let scanned: u64 = if self.parallel {
+        let evaluations: u64 = if self.parallel {
             let blocks = self.blocks.par_iter_mut().zip(labels.par_chunks_mut(BLOCK));
             blocks.map(work).sum()
         } else {
             let blocks = self.blocks.iter_mut().zip(labels.chunks_mut(BLOCK));
             blocks.map(work).sum()
         };
-        self.scanned.push(scanned);
+        self.evaluations.push(evaluations);
     }
 
     fn update(&mut self, labels: &[u32], centers: &mut [f64]) {
@@ -230,11 +234,10 @@ impl Steps for HamerlySteps<'_> {
     }
 
     fn evaluations(&self) -> Evaluations {
-        Evaluations::Counted(self.scanned.iter().sum::<u64>() * self.k as u64)
+        Evaluations::Counted(self.evaluations.iter().sum())
     }
 
     fn details(&self) -> Details {
-        let per_pass: Vec<u64> = self.scanned.iter().map(|&s| s * self.k as u64).collect();
         let threads = match self.parallel {
             true => rayon::current_num_threads(),
             false => 1,
@@ -245,7 +248,7 @@ impl Steps for HamerlySteps<'_> {
             threads,
             BoundBytes::of(self.n, 2 * size_of::<f32>()),
             (self.n, self.k),
-            &per_pass,
+            &self.evaluations,
         ))
     }
 }

@@ -22,7 +22,7 @@ use ladder_core::with_dims;
 
 use crate::kernel::NARROW_LANES;
 use crate::kernel::{
-    Block, BoundsGroup, DotCenters, GroupedBlock, GroupedCenters, NarrowBlock, Pending, Top2,
+    Block, BoundsGroup, DotCenters, GroupedBlock, GroupedCenters, NarrowBlock, Pending, Top2Out,
 };
 use crate::{LANES, Simd};
 
@@ -140,7 +140,7 @@ macro_rules! entry_points {
             centers: &[f64],
             d: usize,
             scratch: &mut [f64],
-            out: crate::kernel::Top2<'_>,
+            out: impl crate::kernel::Top2Out,
         ) {
             crate::kernel::top2_rows::<$isa, D>(isa, pending, centers, d, scratch, out)
         }
@@ -318,7 +318,7 @@ impl Kernel {
         centers: &[f64],
         d: usize,
         scratch: &mut [f64],
-        out: Top2<'_>,
+        out: impl Top2Out,
     ) {
         dispatch_dims!(self, d, top2_rows(pending, centers, d, scratch, out))
     }

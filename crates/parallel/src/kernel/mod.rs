@@ -9,6 +9,7 @@
 
 mod grouped;
 mod narrow;
+mod top2;
 
 use ladder_core::nearest;
 
@@ -20,6 +21,8 @@ pub use narrow::NARROW_LIMIT;
 pub(crate) use narrow::{NARROW_LANES, NarrowBlock, grouped_narrow};
 
 pub use grouped::{GroupedCenters, GroupedOut};
+pub use top2::{Top2, Top2Bounds};
+pub(crate) use top2::{Top2Out, top2_rows};
 
 /// One block of points: its groups, norms, rows (for exact re-checks) and labels.
 pub(crate) struct Block<'a> {
@@ -40,23 +43,6 @@ pub struct Pending<'a> {
     pub rows: &'a [f64],
     /// The rows to scan.
     pub idx: &'a [u32],
-}
-
-/// Where the top-two scan writes, point by point: the nearest center and the two
-/// smallest distances — the contract's exact squared distances, or their square roots
-/// widened by `slack`.
-#[derive(Debug)]
-pub struct Top2<'a> {
-    /// `None`: the two smallest squared distances, exactly as the contract computes
-    /// them. `Some(slack)`: their square roots, the best multiplied by `1 + slack` and
-    /// the second by `1 − slack`, so that they bound the true distances.
-    pub slack: Option<f64>,
-    /// The nearest center of each point (the lowest index on a tie).
-    pub labels: &'a mut [u32],
-    /// The distance to it (with a slack: rounded up).
-    pub best: &'a mut [f64],
-    /// The distance to the second nearest (with a slack: rounded down).
-    pub second: &'a mut [f64],
 }
 
 /// Eight points' clusters and bounds, side by side in memory, for the bounds' test
@@ -327,95 +313,6 @@ pub(crate) fn pair_rows<S: Isa, const D: usize>(
         let n = out.len();
         out.copy_from_slice(&isa.store(acc)[..n]);
     }
-}
-
-/// Like [`exact_groups`], for the `pending` points, also keeping each point's
-/// second-smallest distance, which the bounds need. Fills `labels`, and `best`
-/// and `second` with the square roots of the two smallest squared distances, times
-/// `1 + slack` and `1 − slack`. The points are packed feature-major 16 at a time into
-/// `scratch` (at least `16 d` values), and the two groups are scanned together, so their
-/// compare-and-select chains interleave.
-#[inline(always)]
-pub(crate) fn top2_rows<S: Isa, const D: usize>(
-    isa: S,
-    pending: Pending<'_>,
-    centers: &[f64],
-    d: usize,
-    scratch: &mut [f64],
-    out: Top2<'_>,
-) {
-    let (rows, idx) = (pending.rows, pending.idx);
-    let d = dims::<D>(d);
-    let width = d * LANES;
-    let scratch = &mut scratch[..2 * width];
-    let outs = out
-        .labels
-        .chunks_mut(2 * LANES)
-        .zip(out.best.chunks_mut(2 * LANES))
-        .zip(out.second.chunks_mut(2 * LANES));
-    for (idx, ((l, b), s)) in idx.chunks(2 * LANES).zip(outs) {
-        for p in 0..2 * LANES {
-            // A short last pair repeats its first point.
-            let i = idx[p.min(idx.len() - 1)] as usize;
-            let (g, lane) = (p / LANES, p % LANES);
-            for (t, &x) in rows[i * d..(i + 1) * d].iter().enumerate() {
-                scratch[g * width + t * LANES + lane] = x;
-            }
-        }
-        if idx.len() > LANES {
-            top2_run::<S, D, 2>(isa, scratch, centers, d, (l, b, s), out.slack);
-        } else {
-            top2_run::<S, D, 1>(isa, scratch, centers, d, (l, b, s), out.slack);
-        }
-    }
-}
-
-/// `top2_rows` for `G` consecutive packed groups; writes the first `out.0.len()` points.
-#[inline(always)]
-fn top2_run<S: Isa, const D: usize, const G: usize>(
-    isa: S,
-    xs: &[f64],
-    centers: &[f64],
-    d: usize,
-    out: (&mut [u32], &mut [f64], &mut [f64]),
-    slack: Option<f64>,
-) {
-    let d = dims::<D>(d);
-    let width = d * LANES;
-    let mut best = [isa.splat(f64::INFINITY); G];
-    let mut second = [isa.splat(f64::INFINITY); G];
-    let mut best_j = [isa.splat(0.0); G];
-    for (j, c) in centers.chunks_exact(d).enumerate() {
-        let jv = isa.splat(j as f64);
-        for h in 0..G {
-            let acc = exact_dist(isa, &xs[h * width..(h + 1) * width], c);
-            // Strictly smaller only: the lowest index keeps a tie.
-            let better = isa.lt(acc, best[h]);
-            second[h] = isa.select(better, best[h], isa.min(second[h], acc));
-            best[h] = isa.select(better, acc, best[h]);
-            best_j[h] = isa.select(better, jv, best_j[h]);
-        }
-    }
-    let mut labels = [0.0; 2 * LANES];
-    let mut near = [0.0; 2 * LANES];
-    let mut far = [0.0; 2 * LANES];
-    for h in 0..G {
-        if let Some(slack) = slack {
-            let (up, down) = (isa.splat(1.0 + slack), isa.splat(1.0 - slack));
-            best[h] = isa.mul(isa.sqrt(best[h]), up);
-            second[h] = isa.mul(isa.sqrt(second[h]), down);
-        }
-        let lanes = h * LANES..(h + 1) * LANES;
-        labels[lanes.clone()].copy_from_slice(&isa.store(best_j[h]));
-        near[lanes.clone()].copy_from_slice(&isa.store(best[h]));
-        far[lanes].copy_from_slice(&isa.store(second[h]));
-    }
-    let n = out.0.len();
-    for (label, j) in out.0.iter_mut().zip(labels) {
-        *label = j as u32;
-    }
-    out.1.copy_from_slice(&near[..n]);
-    out.2.copy_from_slice(&far[..n]);
 }
 
 /// The bounds' test over consecutive groups of 8 points: point `i` keeps its label when
