@@ -16,11 +16,19 @@ pub(crate) fn slack(d: usize) -> f64 {
 /// margins), over blocks of [`crate::BLOCK`] points on rayon's threads if `parallel`.
 pub(crate) fn largest_norm(points: Points<'_>, parallel: bool) -> f64 {
     let d = points.d();
+    let norm = |x: &[f64]| x.iter().map(|v| v * v).sum::<f64>();
+    // Eight running maxima side by side, so that their chains overlap.
     let largest = |rows: &[f64]| {
-        let norms = rows
-            .chunks_exact(d)
-            .map(|x| x.iter().map(|v| v * v).sum::<f64>());
-        norms.fold(0.0, f64::max)
+        let mut most = [0.0f64; 8];
+        let eights = rows.chunks_exact(8 * d);
+        let tail = eights.remainder().chunks_exact(d).map(norm).fold(0.0, f64::max);
+        for eight in eights {
+            for (most, x) in most.iter_mut().zip(eight.chunks_exact(d)) {
+                let n = norm(x);
+                *most = if n > *most { n } else { *most };
+            }
+        }
+        most.into_iter().fold(tail, f64::max)
     };
     let rows = points.as_slice();
     let squared = match parallel {
@@ -74,10 +82,10 @@ impl Moves {
             d,
             lower,
             step: vec![0.0; k],
-            moved: vec![0.0; k],
-            others_moved: vec![0.0; k],
+            // Padded to whole vectors, so the kernels can look them up with a permute.
+            moved: vec![0.0; k.next_multiple_of(8)],
+            others_moved: vec![0.0; k.next_multiple_of(8)],
             all_moved: 0.0,
-            // Padded to whole vectors, so the kernels can look it up with a permute.
             threshold: vec![0.0; k.next_multiple_of(8)],
             largest: 0.0,
             largest_center: 0.0,

@@ -148,6 +148,18 @@ impl Isa for Avx2 {
     }
 
     #[inline(always)]
+    fn indices(self, v: Pair) -> [u32; LANES] {
+        let mut out = [0u32; LANES];
+        // SAFETY: `out` is 8 writable integers, two 16-byte unaligned stores; the CPU has
+        // AVX2, as `self` proves.
+        unsafe {
+            _mm_storeu_si128(out.as_mut_ptr().cast(), _mm256_cvttpd_epi32(v.0));
+            _mm_storeu_si128(out.as_mut_ptr().add(4).cast(), _mm256_cvttpd_epi32(v.1));
+        }
+        out
+    }
+
+    #[inline(always)]
     fn lookup(self, table: &[f64], idx: &[u32; LANES]) -> Pair {
         assert!(all_in(idx, table.len()));
         // SAFETY: each 128-bit load reads 4 of the 8 indices; the assert above keeps

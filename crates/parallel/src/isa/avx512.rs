@@ -113,6 +113,18 @@ impl Isa for Avx512 {
     }
 
     #[inline(always)]
+    fn indices(self, v: __m512d) -> [u32; LANES] {
+        let mut out = [0u32; LANES];
+        // SAFETY: `out` is 8 writable integers, the 32 bytes an unaligned store writes;
+        // the CPU has AVX-512F, as `self` proves.
+        unsafe {
+            let r = _mm512_cvttpd_epi32(v);
+            _mm256_storeu_si256(out.as_mut_ptr().cast(), r);
+        }
+        out
+    }
+
+    #[inline(always)]
     fn narrow_up(self, v: __m512d) -> [f32; LANES] {
         let mut out = [0.0f32; LANES];
         // SAFETY: `out` is 8 writable floats, the 32 bytes an unaligned store writes; the

@@ -64,6 +64,10 @@ pub(crate) trait Isa: Copy {
     fn sqrt(self, a: Self::V) -> Self::V;
     /// `table[idx[l]]` in lane `l`; every index must be in bounds.
     fn lookup(self, table: &[f64], idx: &[u32; LANES]) -> Self::V;
+    /// The lanes, whole numbers in `0..2³¹` (center indices), as integers.
+    fn indices(self, v: Self::V) -> [u32; LANES] {
+        self.store(v).map(|j| j as u32)
+    }
     /// The lanes in single precision, each rounded up.
     fn narrow_up(self, v: Self::V) -> [f32; LANES] {
         self.store(v).map(crate::f32_up)

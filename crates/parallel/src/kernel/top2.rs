@@ -64,12 +64,6 @@ pub(crate) trait Top2Out {
     fn write<S: Isa>(&mut self, isa: S, start: usize, n: usize, found: Found<S>);
 }
 
-/// The lanes' center indices as integers.
-#[inline(always)]
-fn labels_of<S: Isa>(isa: S, label: S::V) -> [u32; LANES] {
-    isa.store(label).map(|j| j as u32)
-}
-
 impl Top2Out for Top2<'_> {
     fn len(&self) -> usize {
         self.labels.len()
@@ -87,7 +81,7 @@ impl Top2Out for Top2<'_> {
             second = isa.mul(isa.sqrt(second), isa.splat(1.0 - slack));
         }
         let out = start..start + n;
-        self.labels[out.clone()].copy_from_slice(&labels_of(isa, label)[..n]);
+        self.labels[out.clone()].copy_from_slice(&isa.indices(label)[..n]);
         self.best[out.clone()].copy_from_slice(&isa.store(best)[..n]);
         self.second[out].copy_from_slice(&isa.store(second)[..n]);
     }
@@ -100,7 +94,7 @@ impl Top2Out for Top2Bounds<'_> {
 
     #[inline(always)]
     fn write<S: Isa>(&mut self, isa: S, start: usize, n: usize, found: Found<S>) {
-        let labels = labels_of(isa, found.label);
+        let labels = isa.indices(found.label);
         let best = isa.mul(isa.sqrt(found.best), isa.splat(1.0 + self.slack));
         let second = isa.mul(isa.sqrt(found.second), isa.splat(1.0 - self.slack));
         let upper = isa.sub(best, isa.lookup(self.upper_offset, &labels));

@@ -264,7 +264,8 @@ impl Steps for YinyangSteps<'_> {
             *moved += largest.fold(0.0, f64::max);
         }
         let groups = PassGroups::new(centers, self.d, &self.groups);
-        let global_offset = vec![self.moves.all_moved; self.k];
+        // Padded to whole vectors, like the moves, for the kernels' permute lookup.
+        let global_offset = vec![self.moves.all_moved; self.k.next_multiple_of(8)];
         let inputs = PassInputs {
             rows: self.rows,
             d: self.d,
