@@ -21,7 +21,11 @@ pub(crate) fn largest_norm(points: Points<'_>, parallel: bool) -> f64 {
     let largest = |rows: &[f64]| {
         let mut most = [0.0f64; 8];
         let eights = rows.chunks_exact(8 * d);
-        let tail = eights.remainder().chunks_exact(d).map(norm).fold(0.0, f64::max);
+        let tail = eights
+            .remainder()
+            .chunks_exact(d)
+            .map(norm)
+            .fold(0.0, f64::max);
         for eight in eights {
             for (most, x) in most.iter_mut().zip(eight.chunks_exact(d)) {
                 let n = norm(x);

@@ -9,10 +9,12 @@ pub(crate) fn prefetch<T>(data: &[T]) {
         use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
         let start = data.as_ptr().cast::<i8>();
         let bytes = std::mem::size_of_val(data);
-        for offset in (0..bytes).step_by(64) {
+        let mut offset = 0;
+        while offset < bytes {
             // SAFETY: a prefetch is a hint: it never faults and reads nothing into the
             // program, and `offset` stays within `data`. SSE is part of x86-64.
             unsafe { _mm_prefetch::<_MM_HINT_T0>(start.add(offset)) };
+            offset += 64;
         }
     }
     #[cfg(not(target_arch = "x86_64"))]

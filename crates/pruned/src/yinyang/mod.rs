@@ -40,6 +40,10 @@ use sparse::SparseScratch;
 /// A block whose share of failing points passes this is scanned whole.
 const DENSE_SHARE: f64 = 0.4;
 
+/// The share of a block's points failing the global test above which the pass goes
+/// dense without the group test.
+const FILTER_SHARE: f64 = 0.75;
+
 /// Points a dense scan does at a time.
 const DENSE_CHUNK: usize = 256;
 
@@ -111,7 +115,12 @@ impl Block {
             let pending = p
                 .kernels
                 .sweep(&self.bounds, threshold, p.margin, &mut self.pending);
-            let kept = self.group_filter(p, pending);
+            // Where most points fail the global test, the group test rarely spares
+            // enough of them to avoid a dense scan: go dense without it.
+            let kept = match pending as f64 > FILTER_SHARE * self.len as f64 {
+                true => pending,
+                false => self.group_filter(p, pending),
+            };
             if kept as f64 > DENSE_SHARE * self.len as f64 {
                 self.dense(p)
             } else {
