@@ -213,7 +213,7 @@ pub fn report(rounds: &[Rounds]) -> String {
          rounds of back-to-back fits (parallel, distributed in 1 process, then at 1M points a cluster of \
          2 OS processes that connected once and talks over loopback TCP); points in memory. The median \
          and 90th percentile are over all passes of the fits; the mean pass is the median over the \
-         fits of each fit's total over its passes, its first pass and any stalls included:\n{}\n{}\n",
+         fits of each fit's total over its passes, its first pass and any stalls included:\n\n{}\n\n{}\n",
         table.to_markdown(),
         notes.join("\n")
     )

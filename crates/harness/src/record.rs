@@ -128,7 +128,7 @@ impl FitRecord {
             );
         }
         for (key, value) in &self.details.to_json() {
-            s += &format!("\n{key}: {value}");
+            s += &format!("\n{key}: {}", crate::report::brief(value));
         }
         s
     }

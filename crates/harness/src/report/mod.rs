@@ -147,12 +147,26 @@ impl Row {
     pub fn how(&self) -> String {
         self.details
             .iter()
-            .map(|(k, v)| match v {
-                serde_json::Value::String(s) => format!("{k}: {s}"),
-                other => format!("{k}: {other}"),
-            })
+            .map(|(k, v)| format!("{k}: {}", brief(v)))
             .collect::<Vec<_>>()
             .join("; ")
+    }
+}
+
+/// A fact as a line of text: a string as it is, a long list (a value per pass, say) as
+/// its length and its ends — the whole of it is in the JSON.
+pub fn brief(value: &serde_json::Value) -> String {
+    /// Lists longer than this are shortened.
+    const LONG: usize = 6;
+    match value {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Array(items) if items.len() > LONG => format!(
+            "{} entries, first {}, last {} (all in the JSON)",
+            items.len(),
+            items[0],
+            items[items.len() - 1]
+        ),
+        other => other.to_string(),
     }
 }
 
