@@ -20,8 +20,8 @@
 
 use ladder_core::{Details, Evaluations, Points, Steps};
 use ladder_parallel::{BoundsGroup, Kernels, LANES, Pending, Top2Bounds};
-use rayon::prelude::*;
 
+use crate::blocks::{over_blocks, threads};
 use crate::facts::{BoundBytes, PrunedFacts};
 use crate::moves::{Lower, Moves, largest_norm, slack};
 use crate::sums::{Change, Sums};
@@ -211,26 +211,16 @@ impl Steps for HamerlySteps<'_> {
             margin: self.moves.margin(self.largest_point),
             first: self.moves.passes == 1,
         };
-        let work = |(block, labels): (&mut Block, &mut [u32])| block.pass(&inputs, labels);
-        let evaluations: u64 = if self.parallel {
-            let blocks = self.blocks.par_iter_mut().zip(labels.par_chunks_mut(BLOCK));
-            blocks.map(work).sum()
-        } else {
-            let blocks = self.blocks.iter_mut().zip(labels.chunks_mut(BLOCK));
-            blocks.map(work).sum()
-        };
+        let work = |block: &mut Block, labels: &mut [u32]| block.pass(&inputs, labels);
+        let evaluations = over_blocks(&mut self.blocks, labels, self.parallel, work);
         self.evaluations.push(evaluations);
     }
 
     fn update(&mut self, labels: &[u32], centers: &mut [f64]) {
-        if self.moves.passes == 1 {
-            self.sums.fill(self.rows, labels, BLOCK, self.parallel);
-        } else {
-            for block in &self.blocks {
-                self.sums.apply(self.rows, &block.changes);
-            }
-        }
-        self.sums.divide(centers);
+        let changes = self.blocks.iter().map(|b| &b.changes[..]);
+        let pass = (self.moves.passes == 1, self.parallel);
+        self.sums
+            .update((self.rows, labels), pass, changes, centers);
     }
 
     fn evaluations(&self) -> Evaluations {
@@ -238,14 +228,10 @@ impl Steps for HamerlySteps<'_> {
     }
 
     fn details(&self) -> Details {
-        let threads = match self.parallel {
-            true => rayon::current_num_threads(),
-            false => 1,
-        };
         Details::new(PrunedFacts::new(
             Method::Hamerly,
             self.kernels.simd(),
-            threads,
+            threads(self.parallel),
             BoundBytes::of(self.n, 2 * size_of::<f32>()),
             (self.n, self.k),
             &self.evaluations,

@@ -64,6 +64,7 @@
 
 #![warn(missing_docs)]
 
+mod blocks;
 mod facts;
 mod groups;
 mod hamerly;

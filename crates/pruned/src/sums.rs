@@ -55,6 +55,26 @@ impl Sums {
         add_partials(partials, &mut self.sums, &mut self.counts);
     }
 
+    /// A pass's update: the sums taken in full on the `first` pass (in blocks of
+    /// [`crate::BLOCK`]), else moved by each block's `changes` in block order; then the
+    /// division into `centers`.
+    pub(crate) fn update<'c>(
+        &mut self,
+        (rows, labels): (&[f64], &[u32]),
+        (first, parallel): (bool, bool),
+        changes: impl Iterator<Item = &'c [Change]>,
+        centers: &mut [f64],
+    ) {
+        if first {
+            self.fill(rows, labels, crate::BLOCK, parallel);
+        } else {
+            for changes in changes {
+                self.apply(rows, changes);
+            }
+        }
+        self.divide(centers);
+    }
+
     /// Moves each changed point, in the order given, from its old cluster's sum to its
     /// new one's.
     pub(crate) fn apply(&mut self, rows: &[f64], changes: &[Change]) {

@@ -25,8 +25,8 @@ use ladder_core::{Details, Evaluations, Points, Steps};
 use ladder_parallel::{
     BoundsGroup, GroupedOut, Kernels, LANES, Layout, NarrowLayout, f32_down, f32_up,
 };
-use rayon::prelude::*;
 
+use crate::blocks::{over_blocks, threads};
 use crate::facts::{BoundBytes, PrunedFacts};
 use crate::groups::{PassGroups, group_centers};
 use crate::moves::{Lower, Moves, largest_norm, slack};
@@ -288,26 +288,16 @@ impl Steps for YinyangSteps<'_> {
             margin: self.moves.margin(self.largest_point),
             first: self.moves.passes == 1,
         };
-        let work = |(block, labels): (&mut Block, &mut [u32])| block.pass(&inputs, labels);
-        let evaluations: u64 = if self.parallel {
-            let blocks = self.blocks.par_iter_mut().zip(labels.par_chunks_mut(BLOCK));
-            blocks.map(work).sum()
-        } else {
-            let blocks = self.blocks.iter_mut().zip(labels.chunks_mut(BLOCK));
-            blocks.map(work).sum()
-        };
+        let work = |block: &mut Block, labels: &mut [u32]| block.pass(&inputs, labels);
+        let evaluations = over_blocks(&mut self.blocks, labels, self.parallel, work);
         self.evaluations.push(evaluations);
     }
 
     fn update(&mut self, labels: &[u32], centers: &mut [f64]) {
-        if self.moves.passes == 1 {
-            self.sums.fill(self.rows, labels, BLOCK, self.parallel);
-        } else {
-            for block in &self.blocks {
-                self.sums.apply(self.rows, &block.changes);
-            }
-        }
-        self.sums.divide(centers);
+        let changes = self.blocks.iter().map(|b| &b.changes[..]);
+        let pass = (self.moves.passes == 1, self.parallel);
+        self.sums
+            .update((self.rows, labels), pass, changes, centers);
     }
 
     fn evaluations(&self) -> Evaluations {
@@ -315,15 +305,11 @@ impl Steps for YinyangSteps<'_> {
     }
 
     fn details(&self) -> Details {
-        let threads = match self.parallel {
-            true => rayon::current_num_threads(),
-            false => 1,
-        };
         let t = self.groups.len();
         let mut facts = PrunedFacts::new(
             self.method,
             self.kernels.simd(),
-            threads,
+            threads(self.parallel),
             BoundBytes::of(self.n, (2 + t) * size_of::<f32>()),
             (self.n, self.k),
             &self.evaluations,
