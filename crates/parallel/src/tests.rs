@@ -126,8 +126,8 @@ fn every_kernel_variant_gives_the_same_top_two_and_test() {
         }
     }
     // The test over bounds: 8, 16 and 24 thresholds (permute and gather lookups).
-    for k in [8, 16, 24] {
-        let n: usize = 64;
+    // 8 and 9 groups: the sweep takes two groups at a time, and a last one alone.
+    for (k, n) in [(8, 64), (16, 72), (24, 64), (24, 72)] {
         let labels: Vec<u32> = (0..n).map(|i| (i * 7 % k) as u32).collect();
         let upper: Vec<f32> = (0..n).map(|i| (i % 5) as f32).collect();
         let lower: Vec<f32> = (0..n).map(|i| (i % 3) as f32 + 1.5).collect();
@@ -151,7 +151,7 @@ fn every_kernel_variant_gives_the_same_top_two_and_test() {
         for kernel in kernels {
             let mut pending = vec![0; n + LANES];
             let len = kernel.sweep(&groups, &threshold, 0.1, &mut pending);
-            assert_eq!(pending[..len], want, "{kernel:?}, k = {k}");
+            assert_eq!(pending[..len], want, "{kernel:?}, k = {k}, n = {n}");
         }
     }
 }
