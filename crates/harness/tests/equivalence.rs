@@ -9,7 +9,7 @@ use ladder_harness::check::Agreement;
 use ladder_harness::stages;
 use ladder_parallel::ParallelFacts;
 use ladder_pruned::{Method, Pruned, PrunedFacts};
-use ladder_test_support::{bits, blobs_with};
+use ladder_test_support::{bits, blobs_with, on_threads};
 
 /// Centers may differ by summation order only: a few ulps of the data's scale.
 const CENTER_TOLERANCE: f64 = 1e-9;
@@ -193,13 +193,7 @@ fn parallel_and_pruned_are_identical_for_any_thread_count() {
         let params = FitParams::new(k).init(init).seed(5).max_iter(40);
         let fits: Vec<_> = [1, 2, 3]
             .into_iter()
-            .map(|threads| {
-                let pool = rayon::ThreadPoolBuilder::new()
-                    .num_threads(threads)
-                    .build()
-                    .unwrap();
-                pool.install(|| stage.fit(points, &params).unwrap())
-            })
+            .map(|threads| on_threads(threads, || stage.fit(points, &params).unwrap()))
             .collect();
         assert_eq!(
             threads_of(&fits[1]),

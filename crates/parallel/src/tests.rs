@@ -5,6 +5,7 @@ use super::*;
 use crate::isa::Kernel;
 use crate::kernel::{BoundsGroup, Pending, Top2, Top2Bounds};
 use ladder_core::{FitParams, Points, sq_dist};
+use ladder_test_support::clustered;
 
 #[test]
 fn a_kernel_is_detected_and_named() {
@@ -156,20 +157,6 @@ fn every_kernel_variant_gives_the_same_top_two_and_test() {
     }
 }
 
-/// Clustered points: `blobs` blobs on a line, jittered by a fixed sequence.
-fn clustered(n: usize, d: usize, blobs: usize) -> Vec<f64> {
-    let mut state = 12345u64;
-    let mut jitter = move || {
-        state = state
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (state >> 11) as f64 / (1u64 << 53) as f64 - 0.5
-    };
-    (0..n * d)
-        .map(|i| ((i / d) % blobs) as f64 * 4.0 + jitter() * 3.0)
-        .collect()
-}
-
 /// The method `Parallel::new()` picks for 2 passes over `n × d` clustered points with
 /// `k` clusters (a brute-force one, or the test fails).
 fn brute_force_method(n: usize, d: usize, k: usize) -> Method {
@@ -212,14 +199,8 @@ fn interleaved_groups(k: usize, t: usize) -> Vec<Vec<u32>> {
 /// Checks a grouped scan's bounds for point `i` at `x`: its upper bound covers its own
 /// distance; its global and group lower bounds stay below the distances they bound,
 /// and (but where the nearest two tie, which is settled by a looser safe bound) are
-/// tight.
-fn check_bounds(x: &[f64], centers: &[f64], groups: &[Vec<u32>], bounds: (u32, f64, f64, &[f32])) {
-    check_bounds_within(x, centers, groups, bounds, 0.0);
-}
-
-/// [`check_bounds`], with tightness asked only up to `square_slack` on squared distances
-/// (the error bound of a single-precision scan).
-fn check_bounds_within(
+/// tight, up to `square_slack` on squared distances (a single-precision scan's error).
+fn check_bounds(
     x: &[f64],
     centers: &[f64],
     groups: &[Vec<u32>],
@@ -264,26 +245,54 @@ fn the_grouped_scan_gives_the_contracts_labels_and_valid_bounds() {
         ladder_core::assign_nearest(points, &centers, &mut want);
         for kernel in [Kernel::BASELINE, Kernel::detect()] {
             let layout = Layout::with_kernel(points, kernel);
-            let mut bounds = vec![BoundsGroup::PADDING; n.div_ceil(LANES)];
-            let mut lowers = vec![0.0f32; n * t];
-            let (zeros_k, zeros_t) = (vec![0.0; k], vec![0.0; t]);
-            let out = GroupedOut {
-                bounds: &mut bounds,
-                lowers: &mut lowers,
-                upper_offset: &zeros_k,
-                global_offset: &zeros_k,
-                lower_offset: &zeros_t,
-                slack: 1e-12,
+            let scan = |out: GroupedOut<'_>| {
+                layout.scan_grouped(&data, &grouped, out);
+                true
             };
-            layout.scan_grouped(&data, &grouped, out);
-            for (i, x) in points.rows().enumerate() {
-                let b = &bounds[i / LANES];
-                let l = i % LANES;
-                assert_eq!(b.labels[l], want[i], "{kernel:?}, d = {d}, point {i}");
-                let found = (b.labels[l], f64::from(b.upper[l]), f64::from(b.lower[l]));
-                let bounds = (found.0, found.1, found.2, &lowers[i * t..(i + 1) * t]);
-                check_bounds(x, &centers, &groups, bounds);
-            }
+            let found = grouped_bounds(n, k, t, scan).expect("the f64 scan never declines");
+            let scan = Scanned {
+                centers: &centers,
+                groups: &groups,
+                want: &want,
+                name: format!("{kernel:?}"),
+            };
+            scan.check(points, &found, |_| 0.0);
+        }
+    }
+}
+
+/// What a grouped scan is checked against: the centers, their groups, and the
+/// contract's labels.
+struct Scanned<'a> {
+    centers: &'a [f64],
+    groups: &'a [Vec<u32>],
+    want: &'a [u32],
+    /// Which scan, for the messages.
+    name: String,
+}
+
+impl Scanned<'_> {
+    /// Every point's label is the contract's and its bounds are valid ([`check_bounds`]),
+    /// tight up to `square_slack(x)`.
+    fn check(
+        &self,
+        points: Points<'_>,
+        (bounds, lowers): &(Vec<BoundsGroup>, Vec<f32>),
+        square_slack: impl Fn(&[f64]) -> f64,
+    ) {
+        let t = self.groups.len();
+        for (i, x) in points.rows().enumerate() {
+            let (b, l) = (&bounds[i / LANES], i % LANES);
+            assert_eq!(
+                b.labels[l],
+                self.want[i],
+                "{}, d = {}, point {i}",
+                self.name,
+                x.len()
+            );
+            let found = (b.labels[l], f64::from(b.upper[l]), f64::from(b.lower[l]));
+            let bounds = (found.0, found.1, found.2, &lowers[i * t..(i + 1) * t]);
+            check_bounds(x, self.centers, self.groups, bounds, square_slack(x));
         }
     }
 }
@@ -342,18 +351,18 @@ fn the_single_precision_scan_gives_the_contracts_labels_and_valid_bounds() {
         let mut layout = NarrowLayout::new(d).unwrap();
         layout.fill(points);
         let scan = |out: GroupedOut<'_>| layout.scan_grouped(&data, &grouped, out).is_ok();
-        let (bounds, lowers) = grouped_bounds(n, k, t, scan).expect("norms are small");
+        let found = grouped_bounds(n, k, t, scan).expect("norms are small");
         let norms = |x: &[f64]| x.iter().map(|v| v * v).sum::<f64>();
         let largest = centers.chunks(d).map(norms).fold(0.0, f64::max);
-        for (i, x) in points.rows().enumerate() {
-            let b = &bounds[i / LANES];
-            let l = i % LANES;
-            assert_eq!(b.labels[l], want[i], "d = {d}, point {i}");
-            let found = (b.labels[l], f64::from(b.upper[l]), f64::from(b.lower[l]));
-            let bounds = (found.0, found.1, found.2, &lowers[i * t..(i + 1) * t]);
-            let slack = 16.0 * (d + 4) as f64 * f64::from(f32::EPSILON) * (norms(x) + largest);
-            check_bounds_within(x, &centers, &groups, bounds, slack);
-        }
+        let scan = Scanned {
+            centers: &centers,
+            groups: &groups,
+            want: &want,
+            name: "f32".into(),
+        };
+        scan.check(points, &found, |x| {
+            16.0 * (d + 4) as f64 * f64::from(f32::EPSILON) * (norms(x) + largest)
+        });
     }
 }
 

@@ -2,21 +2,7 @@
 
 use super::*;
 use ladder_core::{FitParams, Points};
-use ladder_test_support::bits;
-
-/// Clustered points: `blobs` blobs on a line, jittered by a fixed sequence.
-fn clustered(n: usize, d: usize, blobs: usize) -> Vec<f64> {
-    let mut state = 12345u64;
-    let mut jitter = move || {
-        state = state
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (state >> 11) as f64 / (1u64 << 53) as f64 - 0.5
-    };
-    (0..n * d)
-        .map(|i| ((i / d) % blobs) as f64 * 4.0 + jitter() * 3.0)
-        .collect()
-}
+use ladder_test_support::{bits, clustered, on_threads};
 
 #[test]
 fn bounds_skip_most_scans_and_do_the_same_work_as_brute_force() {
@@ -55,13 +41,7 @@ fn any_thread_count_gives_the_same_bits() {
         let params = FitParams::new(k).max_iter(30);
         let fits: Vec<Fit> = [1, 2, 3]
             .into_iter()
-            .map(|threads| {
-                let pool = rayon::ThreadPoolBuilder::new()
-                    .num_threads(threads)
-                    .build()
-                    .unwrap();
-                pool.install(|| Pruned::new().fit(points, &params).unwrap())
-            })
+            .map(|threads| on_threads(threads, || Pruned::new().fit(points, &params).unwrap()))
             .collect();
         let threads = fits[1].details.get::<PrunedFacts>().unwrap().threads;
         assert_eq!(threads, 2, "n={n} d={d} k={k} ran on one thread");

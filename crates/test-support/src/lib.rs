@@ -1,7 +1,7 @@
 //! Helpers the workspace's tests share, so that each test file says only what it tests:
-//! blob data ([`blobs`]), bit patterns ([`bits`]), the seed run's reference
-//! ([`seed_reference`]), JSON labels ([`labels_of`]) and the `ladder` binary
-//! ([`Ladder`]).
+//! blob data ([`blobs`], [`clustered`]), bit patterns ([`bits`]), a fit on a given
+//! number of threads ([`on_threads`]), the seed run's reference ([`seed_reference`]),
+//! JSON labels ([`labels_of`]) and the `ladder` binary ([`Ladder`]).
 
 #![warn(missing_docs)]
 
@@ -22,6 +22,30 @@ pub fn blobs_with(spec: &BlobSpec) -> Matrix {
     make_blobs(spec, Generator::Numpy)
         .expect("a valid blob spec")
         .points
+}
+
+/// `n` clustered points in `d` dimensions without a generator: `blobs` blobs on a line,
+/// jittered by a fixed sequence (an LCG), so that kernels' own tests need no RNG.
+pub fn clustered(n: usize, d: usize, blobs: usize) -> Vec<f64> {
+    let mut state = 12345u64;
+    let mut jitter = move || {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (state >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+    };
+    (0..n * d)
+        .map(|i| ((i / d) % blobs) as f64 * 4.0 + jitter() * 3.0)
+        .collect()
+}
+
+/// `f` run in a rayon pool of `threads` threads.
+pub fn on_threads<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("a thread pool");
+    pool.install(f)
 }
 
 /// Each value's bits, to compare floats exactly.

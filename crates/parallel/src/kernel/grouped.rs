@@ -7,7 +7,7 @@
 use ladder_core::nearest;
 
 use super::narrow::NarrowCenters;
-use super::{BoundsGroup, DotCenters, dims, exact_dist, lanes};
+use super::{BoundsGroup, DotCenters, dims, dot4, exact_dist, lanes};
 use crate::LANES;
 use crate::isa::{Isa, Isa32};
 
@@ -398,27 +398,7 @@ fn grouped_dot_run<S: Isa, const D: usize, const G: usize>(
         for q in centers.starts[g] / 4..centers.starts[g + 1] / 4 {
             let c4 = &dot.centers[4 * q * d..4 * (q + 1) * d];
             let n4 = &dot.norms[4 * q..4 * q + 4];
-            let norms = [
-                isa.splat(n4[0]),
-                isa.splat(n4[1]),
-                isa.splat(n4[2]),
-                isa.splat(n4[3]),
-            ];
-            let mut acc = [norms; G];
-            for t in 0..d {
-                let c = [
-                    isa.splat(c4[t]),
-                    isa.splat(c4[d + t]),
-                    isa.splat(c4[2 * d + t]),
-                    isa.splat(c4[3 * d + t]),
-                ];
-                for h in 0..G {
-                    let x = isa.load(lanes(&xs[h * width..(h + 1) * width], t));
-                    for m in 0..4 {
-                        acc[h][m] = isa.fmadd(x, c[m], acc[h][m]);
-                    }
-                }
-            }
+            let acc = dot4::<S, G>(isa, xs, (c4, n4), d);
             for h in 0..G {
                 for (m, &a) in acc[h].iter().enumerate() {
                     group[h].take(Wide(isa), a, isa.splat((4 * q + m) as f64));

@@ -197,6 +197,43 @@ pub(crate) fn dot_groups<S: Isa, const D: usize, const G: usize>(
     rechecks
 }
 
+/// `‖c‖² − 2x·c` for `G` consecutive packed groups of points (`xs`) against four
+/// centers (`c4`: `−2c`, four rows of `d`; `n4`: their `‖c‖²`), with fused
+/// multiply-adds in feature order: `[group][center]`. The matrix-product-shaped core of
+/// the dot scans, so that each center value loaded serves `G` groups.
+#[inline(always)]
+pub(crate) fn dot4<S: Isa, const G: usize>(
+    isa: S,
+    xs: &[f64],
+    (c4, n4): (&[f64], &[f64]),
+    d: usize,
+) -> [[S::V; 4]; G] {
+    let width = d * LANES;
+    // Each sum starts at ‖c‖²; the centers are stored as −2c.
+    let norms = [
+        isa.splat(n4[0]),
+        isa.splat(n4[1]),
+        isa.splat(n4[2]),
+        isa.splat(n4[3]),
+    ];
+    let mut acc = [norms; G];
+    for t in 0..d {
+        let c = [
+            isa.splat(c4[t]),
+            isa.splat(c4[d + t]),
+            isa.splat(c4[2 * d + t]),
+            isa.splat(c4[3 * d + t]),
+        ];
+        for h in 0..G {
+            let x = isa.load(lanes(&xs[h * width..(h + 1) * width], t));
+            for m in 0..4 {
+                acc[h][m] = isa.fmadd(x, c[m], acc[h][m]);
+            }
+        }
+    }
+    acc
+}
+
 /// `dot_groups` for the `G` groups from group `g0`.
 #[inline(always)]
 fn dot_run<S: Isa, const D: usize, const G: usize>(
@@ -218,28 +255,7 @@ fn dot_run<S: Isa, const D: usize, const G: usize>(
         .chunks_exact(4 * d)
         .zip(dot.norms.chunks_exact(4));
     for (q, (c4, n4)) in quads.enumerate() {
-        // Each sum starts at ‖c‖²; the centers are stored as −2c.
-        let norms = [
-            isa.splat(n4[0]),
-            isa.splat(n4[1]),
-            isa.splat(n4[2]),
-            isa.splat(n4[3]),
-        ];
-        let mut acc = [norms; G];
-        for t in 0..d {
-            let c = [
-                isa.splat(c4[t]),
-                isa.splat(c4[d + t]),
-                isa.splat(c4[2 * d + t]),
-                isa.splat(c4[3 * d + t]),
-            ];
-            for h in 0..G {
-                let x = isa.load(lanes(&xs[h * width..(h + 1) * width], t));
-                for m in 0..4 {
-                    acc[h][m] = isa.fmadd(x, c[m], acc[h][m]);
-                }
-            }
-        }
+        let acc = dot4::<S, G>(isa, xs, (c4, n4), d);
         for h in 0..G {
             for (m, &a) in acc[h].iter().enumerate() {
                 let better = isa.lt(a, best[h]);
