@@ -26,6 +26,17 @@ const PRUNED_METHODS: [Pruned; Method::ALL.len()] = {
 };
 
 fn assert_all_stages_agree(data: &[f64], d: usize, params: &FitParams, what: &str) {
+    assert_all_stages_agree_within(data, d, params, what, CENTER_TOLERANCE);
+}
+
+/// [`assert_all_stages_agree`], the centers within `tolerance` of naive's.
+fn assert_all_stages_agree_within(
+    data: &[f64],
+    d: usize,
+    params: &FitParams,
+    what: &str,
+    tolerance: f64,
+) {
     let points = Points::new(data, d).unwrap();
     let reference = ladder_naive::Naive.fit(points, params).unwrap();
     let extra = PRUNED_METHODS.iter().map(|s| s as &dyn Stage);
@@ -33,7 +44,7 @@ fn assert_all_stages_agree(data: &[f64], d: usize, params: &FitParams, what: &st
         let fit = stage.fit(points, params).unwrap();
         let a = Agreement::of(&fit, &reference);
         assert!(
-            a.same_work() && a.max_center_diff <= CENTER_TOLERANCE,
+            a.same_work() && a.max_center_diff <= tolerance,
             "{} ({:?}) differs from naive on {what} ({params:?}): {a:?}",
             stage.name(),
             fit.details
@@ -156,6 +167,19 @@ fn identical_points_and_empty_clusters() {
         centers.extend(std::iter::repeat_n(-1e6, d));
         let params = FitParams::new(5).initial_centers(centers);
         assert_all_stages_agree(&data, d, &params, "far centers");
+    }
+}
+
+#[test]
+fn coordinates_past_the_single_precision_scans_limit() {
+    // Squared norms near 1e34: the f32 filter scan declines, the f64 scans take over.
+    // Same labels, iterations and stop as naive; centers within rounding relative to
+    // their size (the shared absolute tolerance is for data of unit scale).
+    const SCALE: f64 = 1e16;
+    for d in [8, 20] {
+        let data: Vec<f64> = blobs(600, 4, d, 3).iter().map(|v| v * SCALE).collect();
+        let (params, tolerance) = (FitParams::new(6), CENTER_TOLERANCE * SCALE);
+        assert_all_stages_agree_within(&data, d, &params, "huge coordinates", tolerance);
     }
 }
 

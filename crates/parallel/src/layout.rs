@@ -107,39 +107,17 @@ impl Layout {
     /// error bound from there on (near ties settled exactly, so the labels are the
     /// contract's).
     pub fn scan_grouped(&self, rows: &[f64], centers: &GroupedCenters, out: GroupedOut<'_>) {
-        self.scan_grouped_from(0, rows, centers, out)
-    }
-
-    /// [`Layout::scan_grouped`] for the points from point `first` on (a multiple of 8),
-    /// as many as `out` has labels; `rows` are those points, row-major.
-    pub fn scan_grouped_from(
-        &self,
-        first: usize,
-        rows: &[f64],
-        centers: &GroupedCenters,
-        out: GroupedOut<'_>,
-    ) {
-        assert_eq!(first % LANES, 0, "a scan starts at a group of 8 points");
         let points = rows.len() / self.d;
-        let (g0, g1) = (first / LANES, (first + points).div_ceil(LANES));
-        assert_eq!(out.bounds.len(), g1 - g0, "a group of bounds per 8 points");
+        let groups = points.div_ceil(LANES);
+        assert_eq!(out.bounds.len(), groups, "a group of bounds per 8 points");
         let block = GroupedBlock {
-            groups: &self.groups[g0 * self.d * LANES..g1 * self.d * LANES],
-            norms: &self.norms[g0 * LANES..g1 * LANES],
+            groups: &self.groups[..groups * self.d * LANES],
+            norms: &self.norms[..groups * LANES],
             rows,
             points,
             out,
         };
         self.kernel.grouped(block, centers, self.d, self.dot);
-    }
-
-    /// The contract's exact squared distances from `point` to the laid-out rows of the
-    /// 8-row groups `groups`, 8 at a time into `out` (`8 × groups.len()` values; rows
-    /// past the last repeat it).
-    pub fn distances_from(&self, point: &[f64], groups: std::ops::Range<usize>, out: &mut [f64]) {
-        let width = self.d * LANES;
-        let laid = &self.groups[groups.start * width..groups.end * width];
-        self.kernel.row_distances(laid, point, self.d, out);
     }
 
     /// The groups, `[group][feature][lane]`.

@@ -170,17 +170,6 @@ macro_rules! entry_points {
         }
 
         $(#[target_feature(enable = $features)])?
-        pub(crate) fn row_distances<const D: usize>(
-            isa: $isa,
-            groups: &[f64],
-            point: &[f64],
-            d: usize,
-            out: &mut [f64],
-        ) {
-            crate::kernel::row_distances::<$isa, D>(isa, groups, point, d, out)
-        }
-
-        $(#[target_feature(enable = $features)])?
         pub(crate) fn pair_rows<const D: usize>(
             isa: $isa,
             pending: crate::kernel::Pending<'_>,
@@ -359,11 +348,6 @@ impl Kernel {
             },
             Kernel::Baseline(_) => unreachable!("a narrow layout needs a vector kernel"),
         }
-    }
-
-    /// The exact distances from `point` to laid-out rows (see `kernel::row_distances`).
-    pub(crate) fn row_distances(self, groups: &[f64], point: &[f64], d: usize, out: &mut [f64]) {
-        dispatch_dims!(self, d, row_distances(groups, point, d, out))
     }
 
     /// Each pending point's exact squared distance to its own center (see

@@ -1,8 +1,7 @@
 //! The scans that bound-keeping engines need (the `pruned` rung): every point against
 //! centers cut into groups, giving the point's nearest center, an upper bound on its
 //! distance to it and, for each group, a lower bound on its distance to every center of
-//! the group but its own ([`grouped_exact`], [`grouped_dot`]); and one point against
-//! chosen groups of 8 centers, with the contract's exact formula ([`row_distances`]).
+//! the group but its own ([`grouped_exact`], [`grouped_dot`]).
 
 use ladder_core::nearest;
 
@@ -428,24 +427,5 @@ fn grouped_dot_run<S: Isa, const D: usize, const G: usize>(
         };
         let target = (block.rows, block.points, &mut block.out);
         resolve8(isa, target, centers, (d, pg), scan);
-    }
-}
-
-/// The contract's exact squared distances from `point` to the rows of the laid-out
-/// `groups` (8 rows a group, feature-major), written 8 at a time to `out`.
-#[inline(always)]
-pub(crate) fn row_distances<S: Isa, const D: usize>(
-    isa: S,
-    groups: &[f64],
-    point: &[f64],
-    d: usize,
-    out: &mut [f64],
-) {
-    let d = dims::<D>(d);
-    let per_group = groups
-        .chunks_exact(d * LANES)
-        .zip(out.chunks_exact_mut(LANES));
-    for (xs, out) in per_group {
-        out.copy_from_slice(&isa.store(exact_dist(isa, xs, &point[..d])));
     }
 }

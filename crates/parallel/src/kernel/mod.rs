@@ -16,7 +16,7 @@ use ladder_core::nearest;
 use crate::LANES;
 use crate::isa::Isa;
 
-pub(crate) use grouped::{GroupedBlock, grouped_dot, grouped_exact, row_distances};
+pub(crate) use grouped::{GroupedBlock, grouped_dot, grouped_exact};
 pub use narrow::NARROW_LIMIT;
 pub(crate) use narrow::{NARROW_LANES, NarrowBlock, grouped_narrow};
 

@@ -69,9 +69,10 @@ struct Block {
     start: usize,
     len: usize,
     /// A chunk of the block's points laid out for a dense scan, [`DENSE_CHUNK`] at a
-    /// time: in single precision where the CPU and the data allow, else in double.
+    /// time: in single precision where the CPU and the data allow, else in double (made
+    /// the first time it is needed).
     narrow: Option<NarrowLayout>,
-    layout: Layout,
+    layout: Option<Layout>,
     /// Each point's label, `u − moved[a]` and `global + all_moved`, 8 points a group.
     bounds: Vec<BoundsGroup>,
     /// Each point's group bounds, `l_g + group_moved[g]` (`[point][group]`).
@@ -86,12 +87,11 @@ struct Block {
 impl Block {
     fn new(points: Points<'_>, start: usize, len: usize, t: usize) -> Self {
         let (d, padded) = (points.d(), len.next_multiple_of(LANES));
-        let rows = &points.as_slice()[start * d..(start + len) * d];
         Self {
             start,
             len,
             narrow: NarrowLayout::new(d),
-            layout: Layout::new(Points::new(&rows[..DENSE_CHUNK.min(len) * d], d).expect("rows")),
+            layout: None,
             bounds: vec![BoundsGroup::PADDING; padded / LANES],
             lowers: vec![0.0; len * t],
             pending: vec![0; padded + LANES],
@@ -176,8 +176,12 @@ impl Block {
             None => Err(out),
         };
         if let Err(out) = out {
-            self.layout.fill(chunk);
-            self.layout.scan_grouped(rows, &p.groups.grouped, out);
+            match &mut self.layout {
+                Some(layout) => layout.fill(chunk),
+                None => self.layout = Some(Layout::new(chunk)),
+            }
+            let layout = self.layout.as_ref().expect("laid out above");
+            layout.scan_grouped(rows, &p.groups.grouped, out);
         }
         if p.first {
             return;
