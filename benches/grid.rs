@@ -9,7 +9,8 @@
 //! `target/criterion/grid-*`. The tables printed at the end are from the same run
 //! (`harness::grid`: medians of 5 extra fits' own clocks, the stages interleaved,
 //! split into assignment and update as `ladder fit` reports them), and go with the
-//! machine and the commit to `reports/grid.md`. `LADDER_BENCH_ONLY=overhead cargo bench
+//! machine and the commit to `reports/grid.md`, and to `reports/grid.json`, which the
+//! ladder's report shows (redrawn now if it is there). `LADDER_BENCH_ONLY=overhead cargo bench
 //! --bench grid` measures the overhead alone.
 
 use std::hint::black_box;
@@ -18,6 +19,7 @@ use std::time::Duration;
 use anyhow::Result;
 use criterion::{BenchmarkId, Criterion, Throughput};
 use kmeans_ladder::core::Stage;
+use kmeans_ladder::harness::grid::GridSection;
 use kmeans_ladder::harness::report::{Artifact, Machine, write_artifact};
 use kmeans_ladder::harness::workloads::Workload;
 use kmeans_ladder::harness::{grid, overhead};
@@ -62,13 +64,26 @@ fn main() -> Result<()> {
         return Ok(());
     }
     let threads = rayon::current_num_threads();
+    let section = GridSection {
+        measured_on: Machine::detect().describe(),
+        threads,
+        fits: grid::FITS,
+        rows,
+    };
+    for path in section.publish(&reports())? {
+        println!("wrote {}", path.display());
+    }
     publish(format!(
         "parallel and pruned stages, {threads} threads (medians of {} interleaved fits; \
          speedup per pass against the first stage on the same workload):\n\n{}\n{}",
         grid::FITS,
-        grid::table(&rows).to_markdown(),
+        grid::table(&section.rows).to_markdown(),
         overhead::report(&overhead::measure()?)
     ))
+}
+
+fn reports() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("reports")
 }
 
 /// Prints the tables, and writes them with the machine they were measured on to
@@ -76,8 +91,7 @@ fn main() -> Result<()> {
 fn publish(text: String) -> Result<()> {
     let text = format!("Measured on {}.\n\n{text}", Machine::detect().describe());
     println!("\n{text}");
-    let reports = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("reports");
-    let path = write_artifact(&reports, &Artifact::text("grid.md", text))?;
+    let path = write_artifact(&reports(), &Artifact::text("grid.md", text))?;
     println!("wrote {}", path.display());
     Ok(())
 }

@@ -6,6 +6,10 @@
 //! into `reports/flamegraphs/`, and the report — `reports/speedup.md`, `results.json`,
 //! charts, `index.html` — is written and the table printed.
 //!
+//! The seed's Python ladder runs beside it on the same points (`harness::python`: its own
+//! environment under `target/python-ladder/`, made on first run; `LADDER_PYTHON=off`
+//! skips it), and each row's heap is counted by the allocator this bench installs.
+//!
 //! `LADDER_BENCH_QUICK=1` takes few samples (for CI); `cargo bench -- --profile-time N`
 //! profiles with criterion's hook instead (a flamegraph per stage in criterion's
 //! directory, no report); `--save-baseline` / `--baseline` work as in any criterion bench.
@@ -17,7 +21,9 @@ use std::time::Duration;
 use anyhow::Result;
 use criterion::Criterion;
 use kmeans_ladder::harness::ladder::{self, Existing, Settings};
+use kmeans_ladder::harness::memory::Counting;
 use kmeans_ladder::harness::profile::CriterionPprof;
+use kmeans_ladder::harness::python::PythonSettings;
 use kmeans_ladder::harness::report::criterion::{CriterionClock, criterion_dir};
 use kmeans_ladder::harness::stages;
 use kmeans_ladder::harness::workloads::Workload;
@@ -26,6 +32,10 @@ use linfa_clustering::{KMeans, KMeansInit};
 use ndarray016::Array2;
 
 const GROUP: &str = "seed-ladder";
+
+/// Counts the heap each fit takes (only while a measurement asks; free otherwise).
+#[global_allocator]
+static ALLOC: Counting = Counting;
 
 /// linfa's KMeans from our initial centers; returns its labels.
 fn linfa_fit(data: &Array2<f64>, initial: &Array2<f64>, k: usize) -> Vec<u32> {
@@ -81,6 +91,8 @@ fn main() -> Result<()> {
             Ok(rel) => format!("../{}", rel.display()),
             Err(_) => format!("file://{}", criterion_index.display()),
         }),
+        source_root: workspace.to_path_buf(),
+        python: PythonSettings::from_env(workspace, quick, rayon::current_num_threads()),
     };
     let reports = workspace.join("reports");
     let mut clock = CriterionClock::new(&mut c, GROUP, workspace);

@@ -2,15 +2,69 @@
 //! clocks, the share of brute force's distances each skipped, and the brute-force
 //! equivalent GFLOP/s, as `cargo bench --bench grid` prints them.
 
-use anyhow::Result;
-use ladder_core::{Fit, Points, Stage};
+use std::path::Path;
 
+use anyhow::{Context, Result};
+use ladder_core::{Fit, Points, Stage};
+use serde::{Deserialize, Serialize};
+
+use crate::report::{Artifact, Report, SCHEMA_VERSION, write_artifact};
 use crate::stats;
 use crate::table::{Align, Table};
 use crate::workloads::Workload;
 
+/// The grid as the report shows it: its rows, and where and when they were measured
+/// (`reports/grid.json`, which the ladder's report reads).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GridSection {
+    /// The machine, toolchain, commit and date, in one line.
+    pub measured_on: String,
+    /// Threads the stages ran on.
+    pub threads: usize,
+    /// Fits each row's medians are over.
+    pub fits: usize,
+    /// A row per stage per workload.
+    pub rows: Vec<GridRow>,
+}
+
+/// The grid's file in the report directory.
+pub const GRID_JSON: &str = "grid.json";
+
+impl GridSection {
+    /// The grid written by the last `cargo bench --bench grid` into `dir`, if any.
+    pub fn read(dir: &Path) -> Result<Option<Self>> {
+        let path = dir.join(GRID_JSON);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => Ok(Some(
+                serde_json::from_str(&text).with_context(|| path.display().to_string())?,
+            )),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e).with_context(|| path.display().to_string()),
+        }
+    }
+
+    /// Writes the grid to `dir/grid.json`, and into the ladder's report there if one
+    /// is (`results.json`, re-rendered with the grid in it); returns the files written.
+    pub fn publish(&self, dir: &Path) -> Result<Vec<std::path::PathBuf>> {
+        let json = serde_json::to_string_pretty(self)?;
+        let mut written = vec![write_artifact(dir, &Artifact::text(GRID_JSON, json))?];
+        let results = dir.join("results.json");
+        if let Ok(text) = std::fs::read_to_string(&results) {
+            match serde_json::from_str::<Report>(&text) {
+                Ok(mut report) if report.schema_version == SCHEMA_VERSION => {
+                    report.grid = Some(self.clone());
+                    written.extend(crate::report::write_all(&report, dir)?);
+                }
+                // An older report is left as it is; the next `cargo bench` redraws it.
+                _ => eprintln!("{}: another schema; not redrawn", results.display()),
+            }
+        }
+        Ok(written)
+    }
+}
+
 /// One stage on one workload: medians over [`FITS`] fits.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GridRow {
     /// The workload's name.
     pub workload: String,

@@ -1,19 +1,26 @@
 //! The seed's ladder, measured: every rung and any existing implementation on one
 //! workload, from the same points and initial centers — the work checked equal first,
 //! then timed by a [`Clock`] (criterion in `cargo bench`, the wall clock in tests), then
-//! each rung profiled in a pass of its own — into a [`Report`].
+//! each rung profiled (flamegraph and line profile) and its heap measured in passes of
+//! their own, then the seed's Python ladder on the same points ([`crate::python`]) —
+//! into a [`Report`].
 
 use std::hint::black_box;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::Result;
 use ladder_core::{FitParams, Matrix, Points, Stage};
 
-use crate::report::{self, Artifact, Machine, Markdown, Measurement, Report, RowKind, Timing};
+use crate::grid::GridSection;
+use crate::line_profile::LineShare;
+use crate::python::{self, PythonSettings, Reference};
+use crate::report::{
+    self, Artifact, Language, Machine, Markdown, Measurement, Report, RowKind, Timing,
+};
 use crate::run::{self, Outcome};
 use crate::workloads::Workload;
-use crate::{profile, stats};
+use crate::{memory, profile, stats};
 
 /// An existing implementation measured beside the rungs: a fit of the same points from
 /// the same initial centers, which returns its labels.
@@ -86,6 +93,10 @@ pub struct Settings {
     pub mode: String,
     /// Where criterion's own report is, relative to the report directory.
     pub criterion_report: Option<String>,
+    /// The workspace, whose sources the line profiles name.
+    pub source_root: PathBuf,
+    /// How to run the Python ladder; `None`: it is off.
+    pub python: Option<PythonSettings>,
 }
 
 /// Measures `stages` and `existing` on `points` (the `workload`'s), writing the
@@ -108,14 +119,16 @@ pub fn measure(
         return Ok(None);
     };
     let mut timings = timings.into_iter();
-    // 3. Profiles, in a pass of their own.
+    // 3. Profiles and heap, in passes of their own.
     let mut measurements = Vec::new();
     for (&stage, o) in stages.iter().zip(outcomes) {
-        let flamegraph = profile_into(stage, view, params, settings.profile_time, dir);
+        let (flamegraph, line_profile) = profile_into(stage, view, params, settings, dir);
+        let (_, peak_bytes) = memory::peak_during(|| black_box(stage.fit(view, params)));
         measurements.push(Measurement {
             name: stage.name().to_string(),
             summary: stage.summary().to_string(),
             kind: RowKind::Rung,
+            language: Language::Rust,
             timing: timings.next().expect("a timing per contender"),
             iterations: Some(o.iterations),
             labels: o.labels,
@@ -123,13 +136,19 @@ pub fn measure(
             work: o.work,
             flamegraph,
             details: o.details.to_json(),
+            peak_bytes,
+            line_profile,
+            versions: Default::default(),
+            seed_figure: None,
         });
     }
     for (e, labels) in existing.into_iter().zip(existing_labels) {
+        let (_, peak_bytes) = memory::peak_during(|| black_box((e.fit)()));
         measurements.push(Measurement {
             name: e.name,
             summary: e.summary,
             kind: RowKind::Existing,
+            language: Language::Rust,
             timing: timings.next().expect("a timing per contender"),
             iterations: None,
             labels,
@@ -137,14 +156,26 @@ pub fn measure(
             work: None,
             flamegraph: None,
             details: Default::default(),
+            peak_bytes,
+            line_profile: Vec::new(),
+            versions: Default::default(),
+            seed_figure: None,
         });
     }
-    // 4. The report.
+    // 4. The Python ladder, on the same points from the same centers.
+    let initial = params.check(view)?.initial_centers().to_vec();
+    let reference = Reference {
+        labels: &measurements[0].labels,
+        iterations: measurements[0].iterations.unwrap_or(0),
+    };
+    let (python_rows, python) =
+        python::measure(settings.python.as_ref(), points, &initial, reference);
+    measurements.extend(python_rows);
+    // 5. The report.
     let report = Report::new(
-        Machine::detect(),
-        workload.info(),
-        &settings.mode,
+        (Machine::detect(), workload.info(), &settings.mode),
         measurements,
+        python,
         settings.criterion_report.clone(),
     )?;
     Ok(Some(report))
@@ -199,37 +230,42 @@ fn time(
     clock.time(&contenders)
 }
 
-/// Profiles `stage` into `dir/flamegraphs/NAME.svg`; the file's name, relative to `dir`,
-/// or `None` (and a warning) if that failed.
+/// Profiles `stage` into `dir/flamegraphs/NAME.svg`: the file's name, relative to `dir`,
+/// and the busiest lines; nothing (and a warning) if that failed.
 fn profile_into(
     stage: &dyn Stage,
     points: Points<'_>,
     params: &FitParams,
-    duration: Duration,
+    settings: &Settings,
     dir: &Path,
-) -> Option<String> {
+) -> (Option<String>, Vec<LineShare>) {
     let name = format!("flamegraphs/{}.svg", stage.name());
-    let written = profile::flamegraph(stage, points, params, duration).and_then(|(svg, _)| {
+    let (duration, root) = (settings.profile_time, &settings.source_root);
+    let written = profile::profile(stage, points, params, duration, root).and_then(|p| {
         let artifact = Artifact {
             name: name.clone(),
-            bytes: svg,
+            bytes: p.svg,
         };
-        report::write_artifact(dir, &artifact)
+        report::write_artifact(dir, &artifact)?;
+        Ok(p.lines)
     });
     match written {
-        Ok(_) => Some(name),
+        Ok(lines) => (Some(name), lines),
         Err(e) => {
             eprintln!("no flamegraph for {}: {e:#}", stage.name());
-            None
+            (None, Vec::new())
         }
     }
 }
 
-/// Writes the report into `dir` and prints its table.
+/// Writes the report into `dir`, with the scaling grid's last run if `dir` holds one
+/// (`cargo bench --bench grid`), and prints its table.
 pub fn publish(report: &Report, dir: &Path) -> Result<()> {
     let t = std::time::Instant::now();
-    report::write_all(report, dir)?;
-    println!("\n{}", Markdown::table(report));
+    let mut report = report.clone();
+    report.grid = GridSection::read(dir)?;
+    report::write_all(&report, dir)?;
+    println!("\n{}", Markdown::table(&report));
     println!("Machine: {}", report.machine.describe());
     println!(
         "Report: {} (written in {:.1} s); open it in a browser.",

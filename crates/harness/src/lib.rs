@@ -8,7 +8,8 @@
 //! - [`workloads`]: the seed workload and the scaling grid, defined once.
 //! - [`ladder`]: the seed ladder measured into a [`report::Report`], which
 //!   [`report`]'s exporters render (markdown, JSON, charts, HTML); [`profile`]: the
-//!   flamegraphs.
+//!   flamegraphs and [`line_profile`] the line profiles; [`memory`]: the heap a fit
+//!   takes; [`python`]: the seed's Python ladder beside ours, in the same run.
 //! - [`grid`] and [`overhead`]: the `parallel` stage on the scaling grid, and the
 //!   distributed engine's cost beside it; [`loopback`]: clusters of processes on this
 //!   machine; [`table`]: markdown tables.
@@ -21,9 +22,12 @@ pub mod check;
 pub mod cli;
 pub mod grid;
 pub mod ladder;
+pub mod line_profile;
 pub mod loopback;
+pub mod memory;
 pub mod overhead;
 pub mod profile;
+pub mod python;
 pub mod record;
 pub mod report;
 pub mod run;

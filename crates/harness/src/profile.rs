@@ -1,6 +1,7 @@
-//! Flamegraphs: a stage fitted over and over under pprof's sampling profiler, in a pass
-//! of its own so that profiling never touches the timed samples; and the same profiler
-//! behind criterion's `--profile-time` seam.
+//! Flamegraphs and line profiles: a stage fitted over and over under pprof's sampling
+//! profiler, in a pass of its own so that profiling never touches the timed samples —
+//! the samples drawn as a flamegraph and charged to source lines ([`line_profile`]);
+//! and the same profiler behind criterion's `--profile-time` seam.
 
 use std::hint::black_box;
 use std::path::Path;
@@ -9,6 +10,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use ladder_core::{FitParams, Points, Stage};
 
+use crate::line_profile::{self, LineShare};
 use crate::report::{Artifact, write_artifact};
 
 /// Sampling frequency in Hz (a prime, so it does not beat with periodic work).
@@ -31,24 +33,50 @@ impl Profile {
     /// What was sampled, as a flamegraph SVG titled `title`.
     pub fn flamegraph(self, title: &str) -> Result<Vec<u8>> {
         let report = self.0.report().build().context("building the profile")?;
-        let mut options = pprof::flamegraph::Options::default();
-        options.title = title.to_string();
-        let mut svg = Vec::new();
-        report
-            .flamegraph_with_options(&mut svg, &mut options)
-            .context("drawing the flamegraph")?;
-        Ok(svg)
+        draw(&report, title)
+    }
+
+    /// What was sampled: a flamegraph SVG titled `title`, and the busiest lines of the
+    /// sources under `root`.
+    pub fn finish(self, title: &str, root: &Path) -> Result<(Vec<u8>, Vec<LineShare>)> {
+        let report = self.0.report().build().context("building the profile")?;
+        Ok((
+            draw(&report, title)?,
+            line_profile::top_lines(&report, root),
+        ))
     }
 }
 
-/// Profiles `stage` fitting `points` for at least `duration` (and at least one fit);
-/// returns the flamegraph SVG and the number of fits profiled.
-pub fn flamegraph(
+fn draw(report: &pprof::Report, title: &str) -> Result<Vec<u8>> {
+    let mut options = pprof::flamegraph::Options::default();
+    options.title = title.to_string();
+    let mut svg = Vec::new();
+    report
+        .flamegraph_with_options(&mut svg, &mut options)
+        .context("drawing the flamegraph")?;
+    Ok(svg)
+}
+
+/// A stage's profile: its flamegraph, its busiest source lines, and the fits sampled.
+#[derive(Debug, Clone)]
+pub struct Profiled {
+    /// The flamegraph SVG.
+    pub svg: Vec<u8>,
+    /// The busiest lines of the workspace's sources.
+    pub lines: Vec<LineShare>,
+    /// Whole fits profiled.
+    pub fits: usize,
+}
+
+/// Profiles `stage` fitting `points` for at least `duration` (and at least one fit),
+/// its lines charged to the sources under `root` (the workspace).
+pub fn profile(
     stage: &dyn Stage,
     points: Points<'_>,
     params: &FitParams,
     duration: Duration,
-) -> Result<(Vec<u8>, usize)> {
+    root: &Path,
+) -> Result<Profiled> {
     let profile = Profile::start()?;
     let start = Instant::now();
     let mut fits = 0;
@@ -63,7 +91,8 @@ pub fn flamegraph(
         points.d(),
         params.k
     );
-    Ok((profile.flamegraph(&title)?, fits))
+    let (svg, lines) = profile.finish(&title, root)?;
+    Ok(Profiled { svg, lines, fits })
 }
 
 /// criterion's `--profile-time` hook: pprof around the profiled iterations, a

@@ -10,9 +10,14 @@ use std::process::Command;
 use std::time::Duration;
 
 use ladder_harness::ladder::{self, Settings, WallClock};
+use ladder_harness::memory::Counting;
 use ladder_harness::report::{self, Report};
 use ladder_harness::stages;
 use ladder_harness::workloads::Workload;
+
+/// As the ladder bench does: the heap column counts what each fit allocates.
+#[global_allocator]
+static ALLOC: Counting = Counting;
 
 fn chromium() -> Option<PathBuf> {
     let candidates = [
@@ -48,6 +53,12 @@ fn measure_report(dir: &Path) -> Report {
         profile_time: Duration::from_millis(100),
         mode: "test".into(),
         criterion_report: None,
+        source_root: Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../..")
+            .canonicalize()
+            .unwrap(),
+        // Tests never install anything: the page says the Python rows are absent.
+        python: None,
     };
     let mut clock = WallClock { repeat: 5 };
     let points = w.points();
@@ -119,6 +130,35 @@ fn the_report_page_loads_in_chromium() {
         dom.contains(&loaded),
         "the page says: {}",
         dom.split("id=\"load-check\"").nth(1).unwrap_or("nothing")
+    );
+    // The new sections: the Python ladder's absence said (tests never install it), the
+    // heap column, a line profile under each flamegraph, the grid's place.
+    for want in [
+        "The Python rows are absent from this run: LADDER_PYTHON=off.",
+        "<th>peak heap</th>",
+        "<th>vs pure Python</th>",
+        "<th>seed document (authors' machine)</th>",
+        "id=\"line-profiles\"",
+        "id=\"grid-absent\"",
+    ] {
+        assert!(dom.contains(want), "{want} missing from the page");
+    }
+    for stage in stages::all() {
+        let title = format!("Line profile: {} (Rust)", stage.name());
+        assert!(dom.contains(&title), "no line profile for {}", stage.name());
+    }
+    // Every rung's heap was counted (this binary installs the counting allocator).
+    for r in &report.rows {
+        let peak = r
+            .peak_bytes
+            .unwrap_or_else(|| panic!("no heap figure for {}", r.name));
+        assert!(peak > 0, "{} allocated nothing?", r.name);
+    }
+    // naive's busiest line is its distance, in its own source.
+    let naive = &report.rows[0].line_profile;
+    assert!(
+        naive.iter().any(|l| l.file == "crates/naive/src/lib.rs"),
+        "naive's line profile: {naive:?}"
     );
     // The skip chart draws the pruned rung's passes.
     let skips = std::fs::read_to_string(dir.path().join("skips.svg")).unwrap();

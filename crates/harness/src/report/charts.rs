@@ -1,24 +1,31 @@
-//! The charts, drawn with plotters as SVG: time per stage (log scale, with the
-//! confidence interval), the speedup ladder, the assignment/update split, and the share
-//! of distances skipped pass by pass by the rungs that keep bounds.
+//! The charts, drawn with plotters as SVG: time per stage, both ladders (log scale, with
+//! the confidence interval), the speedup ladder, the assignment/update split, the share
+//! of distances skipped pass by pass by the rungs that keep bounds, and the scaling grid.
 
 use anyhow::{Result, anyhow};
 use plotters::prelude::*;
 
-use super::{Artifact, Exporter, Report, Row, RowKind};
+use super::{Artifact, Exporter, Language, Report, Row, RowKind};
 
 const SIZE: (u32, u32) = (900, 480);
 const RUNG: RGBColor = RGBColor(0x2b, 0x6c, 0xb0);
+const PYTHON: RGBColor = RGBColor(0x2e, 0x8b, 0x57);
 const EXISTING: RGBColor = RGBColor(0x9a, 0x9a, 0x9a);
 const MISMATCH: RGBColor = RGBColor(0xc0, 0x39, 0x2b);
 const UPDATE: RGBColor = RGBColor(0xe6, 0x9f, 0x00);
 
 fn color(r: &Row) -> RGBColor {
-    match (r.labels_match, r.kind) {
-        (false, _) => MISMATCH,
-        (true, RowKind::Existing) => EXISTING,
-        (true, RowKind::Rung) => RUNG,
+    match (r.labels_match, r.kind, r.language) {
+        (false, _, _) => MISMATCH,
+        (true, RowKind::Existing, _) => EXISTING,
+        (true, RowKind::Rung, Language::Rust) => RUNG,
+        (true, RowKind::Rung, Language::Python) => PYTHON,
     }
+}
+
+/// A chart of `bars` bars lying down: each a row of its own.
+fn bar_chart_size(bars: usize) -> (u32, u32) {
+    (SIZE.0, SIZE.1.max(28 * bars as u32 + 110))
 }
 
 /// The name under the bar at `x` (bars stand at 0, 1, 2, …), or nothing between bars.
@@ -41,22 +48,23 @@ fn log_chart(
     name: &str,
     report: &Report,
     caption: &str,
-    y_desc: &str,
+    x_desc: &str,
     value: impl Fn(&Row) -> f64,
     whiskers: impl Fn(&Row) -> Option<(f64, f64)>,
 ) -> Result<Vec<Artifact>> {
     let mut svg = String::new();
-    log_bars(&mut svg, report, caption, y_desc, value, whiskers)?;
+    log_bars(&mut svg, report, caption, x_desc, value, whiskers)?;
     Ok(vec![Artifact::text(name, svg)])
 }
 
-/// A bar per row on a log scale: `value(row)` with optional whiskers `(low, high)`,
-/// drawn as SVG into `svg`.
+/// A bar per row on a log scale, lying down (the rows' names read on the left, the first
+/// at the top): `value(row)` with optional whiskers `(low, high)`, drawn as SVG into
+/// `svg`.
 fn log_bars(
     svg: &mut String,
     report: &Report,
     caption: &str,
-    y_desc: &str,
+    x_desc: &str,
     value: impl Fn(&Row) -> f64,
     whiskers: impl Fn(&Row) -> Option<(f64, f64)>,
 ) -> Result<()> {
@@ -73,36 +81,39 @@ fn log_bars(
     let lo = lows.fold(f64::INFINITY, f64::min) / 3.0;
     let hi = highs.fold(0.0, f64::max) * 3.0;
 
-    let root = SVGBackend::with_string(svg, SIZE).into_drawing_area();
-    root.fill(&WHITE).map_err(err)?;
     let n = rows.len();
+    let root = SVGBackend::with_string(svg, bar_chart_size(n)).into_drawing_area();
+    root.fill(&WHITE).map_err(err)?;
     let mut chart = ChartBuilder::on(&root)
-        .caption(caption, ("sans-serif", 22))
+        .caption(caption, ("sans-serif", 20))
         .margin(12)
-        .x_label_area_size(40)
-        .y_label_area_size(80)
-        .build_cartesian_2d(-0.5f64..n as f64 - 0.5, (lo..hi).log_scale())
+        .x_label_area_size(50)
+        .y_label_area_size(200)
+        .build_cartesian_2d((lo..hi).log_scale(), -0.5f64..n as f64 - 0.5)
         .map_err(err)?;
+    // Bar `i` stands at `n − 1 − i`, so that the table's order reads top to bottom.
+    let at = |i: usize| (n - 1 - i) as f64;
     chart
         .configure_mesh()
-        .disable_x_mesh()
-        .x_labels(n)
-        .x_label_formatter(&|x| bar_label(*x, rows.iter()))
-        .y_desc(y_desc)
+        .disable_y_mesh()
+        .y_labels(n)
+        .y_label_style(("sans-serif", 14))
+        .y_label_formatter(&|y| bar_label(n as f64 - 1.0 - *y, rows.iter()))
+        .x_desc(x_desc)
         .draw()
         .map_err(err)?;
     for (i, (r, &v)) in rows.iter().zip(&values).enumerate() {
-        let x = i as f64;
+        let y = at(i);
         chart
             .draw_series(std::iter::once(Rectangle::new(
-                [(x - 0.35, lo), (x + 0.35, v)],
+                [(lo, y - 0.35), (v, y + 0.35)],
                 color(r).filled(),
             )))
             .map_err(err)?;
         if let Some((a, b)) = whiskers(r) {
             chart
                 .draw_series(std::iter::once(PathElement::new(
-                    vec![(x, a), (x, b)],
+                    vec![(a, y), (b, y)],
                     BLACK.stroke_width(2),
                 )))
                 .map_err(err)?;
@@ -120,7 +131,7 @@ impl Exporter for TimeChart {
         log_chart(
             "time.svg",
             report,
-            "Time per whole fit (median, 95 % CI; log scale)",
+            "Time per whole fit, both ladders (median, 95 % CI; log scale; Rust blue, Python green, existing grey)",
             "seconds",
             |r| r.timing.median_seconds,
             |r| Some((r.timing.ci_low_seconds, r.timing.ci_high_seconds)),
@@ -133,7 +144,8 @@ pub struct SpeedupChart;
 
 impl Exporter for SpeedupChart {
     fn render(&self, report: &Report) -> Result<Vec<Artifact>> {
-        let title = "The speedup ladder: times faster than naive (log scale)";
+        let title =
+            "The speedup ladder, both languages: times faster than Rust's naive (log scale)";
         log_chart(
             "speedup.svg",
             report,
@@ -261,6 +273,98 @@ fn skip_lines(svg: &mut String, report: &Report) -> Result<()> {
             .draw()
             .map_err(err)?;
     }
+    root.present().map_err(err)?;
+    Ok(())
+}
+
+/// `grid.svg`: the scaling grid's time per pass, a group of bars per workload, one per
+/// stage (log scale) — drawn only when the report holds the grid.
+pub struct GridChart;
+
+impl Exporter for GridChart {
+    fn render(&self, report: &Report) -> Result<Vec<Artifact>> {
+        let Some(grid) = &report.grid else {
+            return Ok(Vec::new());
+        };
+        let mut svg = String::new();
+        grid_bars(&mut svg, &grid.rows)?;
+        Ok(vec![Artifact::text("grid.svg", svg)])
+    }
+}
+
+/// The grid chart, drawn as SVG into `svg`.
+fn grid_bars(svg: &mut String, rows: &[crate::grid::GridRow]) -> Result<()> {
+    let mut workloads: Vec<&str> = Vec::new();
+    let mut stages: Vec<&str> = Vec::new();
+    for r in rows {
+        if !workloads.contains(&r.workload.as_str()) {
+            workloads.push(&r.workload);
+        }
+        if !stages.contains(&r.stage.as_str()) {
+            stages.push(&r.stage);
+        }
+    }
+    let ms: Vec<f64> = rows.iter().map(|r| r.per_pass * 1e3).collect();
+    let lo = ms.iter().copied().fold(f64::INFINITY, f64::min) / 3.0;
+    let hi = ms.iter().copied().fold(0.0, f64::max) * 3.0;
+    let root = SVGBackend::with_string(svg, SIZE).into_drawing_area();
+    root.fill(&WHITE).map_err(err)?;
+    let n = workloads.len().max(1);
+    let mut chart = ChartBuilder::on(&root)
+        .caption(
+            "The scaling grid: time per pass (median; log scale)",
+            ("sans-serif", 22),
+        )
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(80)
+        .build_cartesian_2d(
+            -0.5f64..n as f64 - 0.5,
+            (lo.max(1e-6)..hi.max(1e-5)).log_scale(),
+        )
+        .map_err(err)?;
+    let label = |x: &f64| {
+        let i = x.round();
+        match (x - i).abs() < 1e-9 && i >= 0.0 {
+            true => workloads
+                .get(i as usize)
+                .map_or_else(String::new, |w| w.to_string()),
+            false => String::new(),
+        }
+    };
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .x_labels(n)
+        .x_label_formatter(&label)
+        .y_desc("ms per pass")
+        .draw()
+        .map_err(err)?;
+    let width = 0.8 / stages.len().max(1) as f64;
+    for (s, stage) in stages.iter().enumerate() {
+        let color = LINES[s % LINES.len()];
+        let bars = rows
+            .iter()
+            .zip(&ms)
+            .filter(|(r, _)| r.stage == *stage)
+            .map(|(r, &v)| {
+                let w = workloads.iter().position(|w| *w == r.workload).unwrap_or(0) as f64;
+                let x = w - 0.4 + width * s as f64;
+                Rectangle::new([(x, lo), (x + width * 0.9, v)], color.filled())
+            });
+        chart
+            .draw_series(bars)
+            .map_err(err)?
+            .label(stage.to_string())
+            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], color.filled()));
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .draw()
+        .map_err(err)?;
     root.present().map_err(err)?;
     Ok(())
 }

@@ -7,7 +7,9 @@ use std::fmt::Write;
 use anyhow::Result;
 
 use super::markdown::table;
-use super::{Artifact, Exporter, Report, RowKind, WIDE_SPREAD};
+use super::sections::{self, LINE_PROFILE_NOTE, MEMORY_NOTE};
+use super::{Artifact, Exporter, Language, Report, Row, RowKind, WIDE_SPREAD};
+use crate::table::Table;
 
 /// `index.html`.
 pub struct Html;
@@ -19,12 +21,14 @@ fn esc(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}\
+const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:1500px;margin:2em auto;padding:0 1em;color:#222}\
 table{border-collapse:collapse;margin:1em 0}th,td{border:1px solid #ccc;padding:.35em .6em;text-align:right}\
+.scroll{overflow-x:auto}#speedup td{white-space:nowrap}\
 th:first-child,td:first-child{text-align:left}tr.mismatch td{background:#fbe3e0}tr.existing td{color:#555;font-style:italic}\
 img.chart{max-width:100%;border:1px solid #eee;margin:.5em 0}figure{margin:1em 0}\
-.flames{display:grid;grid-template-columns:repeat(auto-fill,minmax(320px,1fr));gap:1em}\
-.flames img{width:100%;height:160px;object-fit:cover;object-position:left bottom;border:1px solid #ddd}\
+.flames img{width:100%;height:200px;object-fit:cover;object-position:left bottom;border:1px solid #ddd}\
+tr.python td:first-child{border-left:4px solid #2e8b57}table.lines td:last-child{text-align:left;font-family:monospace;white-space:pre}\
+table.lines{font-size:.9em}.pair{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);gap:1em;align-items:start}.line-profile{overflow-x:auto}\
 .warn{color:#a15c00}code{background:#f4f4f4;padding:0 .2em}";
 
 const LOAD_CHECK: &str = "<script>window.addEventListener('load',function(){\
@@ -40,7 +44,9 @@ impl Exporter for Html {
         table_section(&mut s, report);
         how_section(&mut s, report);
         charts_section(&mut s);
+        line_pair_section(&mut s, report);
         flamegraphs_section(&mut s, report);
+        grid_section(&mut s, report);
         files_section(&mut s, report);
         let _ = writeln!(
             s,
@@ -87,16 +93,18 @@ fn head(s: &mut String, report: &Report) {
 
 /// The speedup table, as the markdown shows it, and what its marks mean.
 fn table_section(s: &mut String, report: &Report) {
-    *s += "<h2 id=\"table\">The speedup table</h2><table id=\"speedup\"><thead><tr>";
+    *s += "<h2 id=\"table\">The speedup table</h2><div class=\"scroll\"><table id=\"speedup\"><thead><tr>";
     let table = table(report);
     for h in table.headers() {
         let _ = write!(s, "<th>{}</th>", esc(h));
     }
     *s += "</tr></thead><tbody>";
     for (r, cells) in report.rows.iter().zip(table.rows()) {
-        let class = match (r.labels_match, r.kind) {
-            (false, _) => " class=\"mismatch\"",
-            (true, RowKind::Existing) => " class=\"existing\"",
+        let class = match (r.labels_match, r.kind, r.language) {
+            (false, _, _) => " class=\"mismatch\"",
+            (true, RowKind::Existing, Language::Python) => " class=\"existing python\"",
+            (true, RowKind::Existing, _) => " class=\"existing\"",
+            (true, RowKind::Rung, Language::Python) => " class=\"python\"",
             _ => "",
         };
         let _ = write!(s, "<tr{class} title=\"{}\">", esc(&r.summary));
@@ -107,16 +115,103 @@ fn table_section(s: &mut String, report: &Report) {
     }
     let _ = write!(
         s,
-        "</tbody></table><p>Each time is one whole fit: the median with its 95 % confidence \
+        "</tbody></table></div><p>Each time is one whole fit: the median with its 95 % confidence \
          interval ({}). <span class=\"warn\">⚠</span> marks an interval wider than {:.0} % of \
          the median. Every stage's labels are compared with <code>naive</code>'s before timing; \
          a row that disagrees is shown in red.</p>",
         esc(report.rows.first().map_or("", |r| r.timing.source.as_str())),
         100.0 * WIDE_SPREAD
     );
-    for r in report.rows.iter().filter(|r| r.kind == RowKind::Existing) {
+    let _ = write!(
+        s,
+        "<p id=\"python-note\">{} Each Python row's figure is timed like criterion's: a \
+         warm-up fit (which is also the check against <code>naive</code>'s labels), then \
+         repeated fits, the median with its interval ({}). The seed document's figures were \
+         measured on the authors' machine, not in this run, and enter no ratio; they time a \
+         whole fit of this workload, except the Cython and Numba ones (one \
+         <code>find_labels</code> call, the first 10 points as centers) and scikit-learn's \
+         (<code>KMeans(4).fit_predict</code>: k = 4 from k-means++, other work).</p><p>{}</p>",
+        esc(&report.python.describe()),
+        esc(&python_sources(report)),
+        esc(MEMORY_NOTE)
+    );
+    for r in report
+        .rows
+        .iter()
+        .filter(|r| r.kind == RowKind::Existing || r.language == Language::Python)
+    {
         let _ = write!(s, "<p><i>{}</i>: {}</p>", esc(&r.name), esc(&r.summary));
     }
+}
+
+/// How the Python rows' intervals were made, each kind once.
+fn python_sources(report: &Report) -> String {
+    let mut sources: Vec<String> = Vec::new();
+    for r in report
+        .rows
+        .iter()
+        .filter(|r| r.language == Language::Python)
+    {
+        let how = format!("{}: {}", r.name, r.timing.source);
+        sources.push(how);
+    }
+    match sources.is_empty() {
+        true => "none in this run".into(),
+        false => sources.join("; "),
+    }
+}
+
+/// A table as HTML, with `class`.
+fn html_table(s: &mut String, class: &str, table: &Table) {
+    let _ = write!(s, "<table class=\"{class}\"><thead><tr>");
+    for h in table.headers() {
+        let _ = write!(s, "<th>{}</th>", esc(h));
+    }
+    *s += "</tr></thead><tbody>";
+    for cells in table.rows() {
+        *s += "<tr>";
+        for c in cells {
+            let _ = write!(s, "<td>{}</td>", esc(c));
+        }
+        *s += "</tr>";
+    }
+    *s += "</tbody></table>";
+}
+
+/// A row's line profile, titled.
+fn line_profile(s: &mut String, r: &Row) {
+    let _ = write!(
+        s,
+        "<div class=\"line-profile\"><h4>Line profile: {} ({})</h4>",
+        esc(&r.name),
+        r.language.name()
+    );
+    html_table(s, "lines", &sections::line_table(r, false));
+    *s += "</div>";
+}
+
+/// `naive`'s line profile beside pure Python's `%lprun`, the seed's first lesson read
+/// in both languages.
+fn line_pair_section(s: &mut String, report: &Report) {
+    let _ = write!(
+        s,
+        "<h2 id=\"line-profiles\">Line profiles</h2><p>{}</p>",
+        esc(LINE_PROFILE_NOTE)
+    );
+    let naive = report.rows.first().filter(|r| !r.line_profile.is_empty());
+    let python = report
+        .rows
+        .iter()
+        .find(|r| r.language == Language::Python && !r.line_profile.is_empty());
+    *s += "<div class=\"pair\">";
+    for r in [naive, python].into_iter().flatten() {
+        line_profile(s, r);
+    }
+    if python.is_none() {
+        *s += "<p>No pure-Python line profile in this run (the Python ladder is absent, or \
+               line_profiler did not install).</p>";
+    }
+    *s += "</div>";
 }
 
 /// Each rung's own account of its fit.
@@ -146,11 +241,12 @@ fn charts_section(s: &mut String) {
     }
 }
 
-/// A flamegraph per profiled stage.
+/// A flamegraph per profiled stage, its line profile under it.
 fn flamegraphs_section(s: &mut String, report: &Report) {
     *s += "<h2 id=\"flamegraphs\">Flamegraphs</h2><p>One per stage, profiled in a pass \
-           separate from the timed samples. Click one to open it; in the full view, click a \
-           frame to zoom and use Ctrl-F to search.</p><div class=\"flames\">";
+           separate from the timed samples, with the busiest lines of the same samples \
+           under it. Click one to open it; in the full view, click a frame to zoom and use \
+           Ctrl-F to search.</p><div class=\"flames\">";
     for r in report.rows.iter().filter(|r| r.flamegraph.is_some()) {
         let f = esc(r.flamegraph.as_deref().unwrap_or_default());
         let _ = write!(
@@ -159,8 +255,31 @@ fn flamegraphs_section(s: &mut String, report: &Report) {
              <figcaption>{0}</figcaption></figure>",
             esc(&r.name)
         );
+        if !r.line_profile.is_empty() {
+            line_profile(s, r);
+        }
     }
     *s += "</div>";
+}
+
+/// The scaling grid's table and chart, or how to make them.
+fn grid_section(s: &mut String, report: &Report) {
+    *s += "<h2 id=\"grid\">The scaling grid</h2>";
+    let Some(grid) = &report.grid else {
+        *s += "<p id=\"grid-absent\">Not measured yet: <code>cargo bench --bench grid</code> \
+               (run by <code>cargo bench</code>) writes it into this page.</p>";
+        return;
+    };
+    let _ = write!(
+        s,
+        "<p>The fast rungs beside each other on larger workloads: {} ({} threads, medians of \
+         {} interleaved fits; per pass, from the fits' own clocks).</p>\
+         <figure><img class=\"chart\" src=\"grid.svg\" alt=\"time per pass on the grid\"></figure>",
+        esc(&grid.measured_on),
+        grid.threads,
+        grid.fits
+    );
+    html_table(s, "grid", &crate::grid::table(&grid.rows));
 }
 
 /// Links to the other files and to criterion's report.
@@ -203,6 +322,11 @@ mod tests {
             "class=\"mismatch\"",
             "id=\"criterion\"",
             "method: bounds &lt;skip&gt;; threads: 1</li>",
+            "<tr class=\"python\"",
+            "id=\"python-note\"",
+            "id=\"line-profiles\"",
+            "id=\"grid-absent\"",
+            "<th>peak heap</th>",
         ] {
             assert!(page.contains(want), "{want}");
         }

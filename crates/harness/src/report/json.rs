@@ -26,6 +26,14 @@ mod tests {
         let text = String::from_utf8(files[0].bytes.clone()).unwrap();
         let back: Report = serde_json::from_str(&text).unwrap();
         assert_eq!(back, report);
-        assert!(text.contains("\"schema_version\": 1"));
+        assert!(text.contains("\"schema_version\": 2"));
+        for field in [
+            "\"language\": \"python\"",
+            "\"peak_bytes\": 4096",
+            "\"line_profile\"",
+            "\"status\": \"absent\"",
+        ] {
+            assert!(text.contains(field), "{field}");
+        }
     }
 }

@@ -4,7 +4,8 @@ use std::fmt::Write;
 
 use anyhow::Result;
 
-use super::{Artifact, Exporter, Report, Row, RowKind, WIDE_SPREAD, fmt_seconds};
+use super::sections;
+use super::{Artifact, Exporter, Language, Report, Row, RowKind, WIDE_SPREAD, fmt_seconds};
 use crate::table::{Align, Table};
 
 /// `speedup.md`.
@@ -21,13 +22,17 @@ impl Markdown {
 pub(super) fn table(report: &Report) -> Table {
     let mut table = Table::new(&[
         ("stage", Align::Left),
+        ("language", Align::Left),
         ("median (95 % CI)", Align::Right),
+        ("vs pure Python", Align::Right),
         ("vs naive", Align::Right),
         ("vs previous", Align::Right),
         ("iterations", Align::Right),
         ("labels match naive", Align::Center),
         ("assign / update", Align::Right),
         ("distances computed", Align::Right),
+        ("peak heap", Align::Right),
+        ("seed document (authors' machine)", Align::Right),
     ]);
     for r in &report.rows {
         table.push(cells(r));
@@ -44,15 +49,18 @@ fn cells(r: &Row) -> Vec<String> {
             RowKind::Rung => r.name.clone(),
             RowKind::Existing => format!("{} (existing)", r.name),
         },
+        r.language.name().to_string(),
         format!(
             "{} ({} – {}){spread}",
             fmt_seconds(t.median_seconds),
             fmt_seconds(t.ci_low_seconds),
             fmt_seconds(t.ci_high_seconds)
         ),
-        format!("{:.1}×", r.speedup_vs_naive),
+        r.speedup_vs_python
+            .map_or("—".to_string(), |x| format!("{}×", ratio(x))),
+        format!("{}×", ratio(r.speedup_vs_naive)),
         r.speedup_vs_previous
-            .map_or("—".to_string(), |x| format!("{x:.2}×")),
+            .map_or("—".to_string(), |x| format!("{}×", ratio(x))),
         match (r.iterations, r.iterations_match) {
             (Some(i), Some(false)) => format!("{i} (naive differs)"),
             (Some(i), _) => i.to_string(),
@@ -75,7 +83,23 @@ fn cells(r: &Row) -> Vec<String> {
             ),
             None => "n/a".into(),
         },
+        r.peak_bytes.map_or("n/a".into(), sections::bytes),
+        match &r.seed_figure {
+            Some(f) if f.note.starts_with("whole fit") => fmt_seconds(f.seconds),
+            Some(f) => format!("{} ({})", fmt_seconds(f.seconds), f.note),
+            None => "—".into(),
+        },
     ]
+}
+
+/// A speedup with as many digits as it needs: `0.0085`, `0.42`, `3.4`, `1234`.
+fn ratio(x: f64) -> String {
+    match x {
+        x if x >= 100.0 => format!("{x:.0}"),
+        x if x >= 1.0 => format!("{x:.1}"),
+        x if x >= 0.01 => format!("{x:.2}"),
+        x => format!("{x:.4}"),
+    }
 }
 
 /// A count in a readable unit: `2.70 M`.
@@ -122,14 +146,60 @@ impl Exporter for Markdown {
               point-to-center distances over all its passes, beside brute force's n·k \
               a pass: it does not depend on the machine, so it does not drift with the \
               times (n/a: the stage cannot count them).\n";
+        let _ = writeln!(
+            s,
+            "\n{} {}",
+            report.python.describe(),
+            sections::MEMORY_NOTE
+        );
         for r in report.rows.iter().filter(|r| r.kind == RowKind::Existing) {
             let _ = write!(s, "\n*{}*: {}\n", r.name, r.summary);
+        }
+        let python = report
+            .rows
+            .iter()
+            .filter(|r| r.language == Language::Python);
+        for r in python.filter(|r| r.kind == RowKind::Rung) {
+            let _ = write!(s, "\n*{}* (Python): {}\n", r.name, r.summary);
         }
         s += "\nHow each rung ran, in its own words:\n\n";
         for r in report.rows.iter().filter(|r| !r.details.is_empty()) {
             let _ = writeln!(s, "- **{}**: {}", r.name, r.how());
         }
+        line_profiles(&mut s, report);
+        if let Some(grid) = &report.grid {
+            let _ = write!(
+                s,
+                "\n## The scaling grid\n\n{} ({} threads, medians of {} interleaved fits):\n\n{}",
+                grid.measured_on,
+                grid.threads,
+                grid.fits,
+                crate::grid::table(&grid.rows).to_markdown()
+            );
+        }
         Ok(vec![Artifact::text("speedup.md", s)])
+    }
+}
+
+/// A line profile per row that has one: the seed's `%lprun`, for Rust and for Python.
+fn line_profiles(s: &mut String, report: &Report) {
+    let rows: Vec<&Row> = report
+        .rows
+        .iter()
+        .filter(|r| !r.line_profile.is_empty())
+        .collect();
+    if rows.is_empty() {
+        return;
+    }
+    let _ = write!(s, "\n## Line profiles\n\n{}\n", sections::LINE_PROFILE_NOTE);
+    for r in rows {
+        let _ = write!(
+            s,
+            "\n### {} ({})\n\n{}",
+            r.name,
+            r.language.name(),
+            sections::line_table(r, true).to_markdown()
+        );
     }
 }
 
@@ -141,12 +211,22 @@ mod tests {
     #[test]
     fn marks_mismatches_spread_and_existing_rows() {
         let table = Markdown::table(&sample_report());
-        assert!(table.contains("| naive | 10.000 ms"), "{table}");
+        assert!(table.contains("| naive | Rust | 10.000 ms"), "{table}");
+        assert!(
+            table.contains("| pure Python | Python | 1.000 s"),
+            "{table}"
+        );
+        assert!(table.contains("| 2.760 s |"), "the seed's figure: {table}");
+        assert!(table.contains("| 4.0 KiB |"), "the peak heap: {table}");
         assert!(table.contains("NO (1 differ)"), "{table}");
         assert!(table.contains("linfa (existing)"), "{table}");
         assert!(table.contains("⚠ wide"), "{table}");
         assert!(table.contains("75 % / 25 %"), "{table}");
         assert!(table.contains("10.0×"), "{table}");
+        assert!(
+            table.contains("| 1000× |"),
+            "fast over pure Python: {table}"
+        );
         assert!(table.contains("12 (66.7 % of brute force)"), "{table}");
     }
 }

@@ -9,23 +9,31 @@ mod charts;
 pub mod criterion;
 mod html;
 mod json;
+mod ladders;
 mod machine;
 mod markdown;
+mod sections;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use std::collections::BTreeMap;
+
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 
-pub use charts::{SkipChart, SpeedupChart, SplitChart, TimeChart};
+use crate::grid::GridSection;
+use crate::line_profile::LineShare;
+
+pub use charts::{GridChart, SkipChart, SpeedupChart, SplitChart, TimeChart};
 pub use html::Html;
 pub use json::Json;
+pub use ladders::{AbsentRow, Language, PythonSection, SeedFigure};
 pub use machine::Machine;
 pub use markdown::Markdown;
 
 /// Bumped whenever a field of [`Report`] changes meaning or disappears.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// A spread (confidence interval width over the median) above this is flagged.
 pub const WIDE_SPREAD: f64 = 0.10;
@@ -84,6 +92,8 @@ pub struct Measurement {
     pub summary: String,
     /// A rung or an existing implementation.
     pub kind: RowKind,
+    /// The language its code is in.
+    pub language: Language,
     /// Its whole-fit time.
     pub timing: Timing,
     /// Assignment passes; `None` when the implementation does not say.
@@ -99,6 +109,15 @@ pub struct Measurement {
     /// The stage's own account of how it ran (its fit's `details`: the kernel, the
     /// method, what it skipped, threads); empty when it gives none.
     pub details: serde_json::Map<String, serde_json::Value>,
+    /// The most heap a fit held beyond its input (see [`crate::memory`]; Python rows:
+    /// `tracemalloc`'s peak); `None` when not measured.
+    pub peak_bytes: Option<u64>,
+    /// The busiest source lines of its profile, the seed's `%lprun`.
+    pub line_profile: Vec<LineShare>,
+    /// The packages it ran with (Python rows).
+    pub versions: BTreeMap<String, String>,
+    /// The seed document's figure for this rung, from the authors' machine.
+    pub seed_figure: Option<SeedFigure>,
 }
 
 /// One row of the speedup table.
@@ -110,11 +129,17 @@ pub struct Row {
     pub summary: String,
     /// A rung or an existing implementation.
     pub kind: RowKind,
+    /// The language its code is in.
+    pub language: Language,
     /// Its whole-fit time.
     pub timing: Timing,
     /// Naive's median over this row's.
     pub speedup_vs_naive: f64,
-    /// The previous row's median over this row's (`None` for the first row).
+    /// Pure Python's median over this row's (the seed's base; `None` when pure Python
+    /// was not measured in this run).
+    pub speedup_vs_python: Option<f64>,
+    /// The previous row's median over this row's, within the row's language (`None` for
+    /// the first row of each).
     pub speedup_vs_previous: Option<f64>,
     /// Assignment passes; `None` when the implementation does not say.
     pub iterations: Option<usize>,
@@ -140,6 +165,15 @@ pub struct Row {
     /// How the stage ran, in its own words (see [`Measurement::details`]).
     #[serde(default)]
     pub details: serde_json::Map<String, serde_json::Value>,
+    /// See [`Measurement::peak_bytes`].
+    pub peak_bytes: Option<u64>,
+    /// See [`Measurement::line_profile`].
+    pub line_profile: Vec<LineShare>,
+    /// See [`Measurement::versions`].
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub versions: BTreeMap<String, String>,
+    /// See [`Measurement::seed_figure`].
+    pub seed_figure: Option<SeedFigure>,
 }
 
 impl Row {
@@ -196,20 +230,25 @@ pub struct Report {
     pub workload: WorkloadInfo,
     /// "full" or "quick" (few samples).
     pub mode: String,
-    /// The table, in ladder order.
+    /// The table: the Rust ladder, then the Python ladder, each in ladder order.
     pub rows: Vec<Row>,
+    /// What became of the Python ladder in this run.
+    pub python: PythonSection,
     /// Where criterion's own report is, relative to the report directory, if any.
     pub criterion_report: Option<String>,
+    /// The scaling grid (`cargo bench --bench grid`), when it has run.
+    #[serde(default)]
+    pub grid: Option<GridSection>,
 }
 
 impl Report {
-    /// Builds the table from measurements in ladder order; the first must be `naive`,
-    /// the reference every other row is compared with.
+    /// Builds the table from measurements in ladder order (the Python rows after the
+    /// Rust ones); the first must be `naive`, the reference every other row is compared
+    /// with, and the first Python rung, if any, is pure Python, the seed's base.
     pub fn new(
-        machine: Machine,
-        workload: WorkloadInfo,
-        mode: &str,
+        (machine, workload, mode): (Machine, WorkloadInfo, &str),
         measurements: Vec<Measurement>,
+        python: PythonSection,
         criterion_report: Option<String>,
     ) -> Result<Self> {
         let reference = measurements
@@ -217,14 +256,20 @@ impl Report {
             .filter(|m| m.name == "naive")
             .context("the first measurement must be the naive reference")?
             .clone();
+        let python_base = measurements
+            .iter()
+            .find(|m| m.language == Language::Python && m.kind == RowKind::Rung)
+            .map(|m| m.timing.median_seconds);
         let mut rows: Vec<Row> = Vec::with_capacity(measurements.len());
         for m in measurements {
             let median = m.timing.median_seconds;
             let labels_differing = crate::check::labels_differing(&m.labels, &reference.labels);
             let spread = (m.timing.ci_high_seconds - m.timing.ci_low_seconds) / median;
+            let previous = rows.iter().rev().find(|p| p.language == m.language);
             rows.push(Row {
                 speedup_vs_naive: reference.timing.median_seconds / median,
-                speedup_vs_previous: rows.last().map(|p| p.timing.median_seconds / median),
+                speedup_vs_python: python_base.map(|base| base / median),
+                speedup_vs_previous: previous.map(|p| p.timing.median_seconds / median),
                 labels_match: labels_differing == 0,
                 labels_differing,
                 iterations_match: m.iterations.zip(reference.iterations).map(|(a, b)| a == b),
@@ -237,9 +282,14 @@ impl Report {
                 name: m.name,
                 summary: m.summary,
                 kind: m.kind,
+                language: m.language,
                 timing: m.timing,
                 flamegraph: m.flamegraph,
                 details: m.details,
+                peak_bytes: m.peak_bytes,
+                line_profile: m.line_profile,
+                versions: m.versions,
+                seed_figure: m.seed_figure,
             });
         }
         Ok(Self {
@@ -248,15 +298,18 @@ impl Report {
             workload,
             mode: mode.to_string(),
             rows,
+            python,
             criterion_report,
+            grid: None,
         })
     }
 
-    /// The fastest rung (not an existing implementation) whose work matches naive's.
+    /// The fastest Rust rung (not an existing implementation) whose work matches naive's.
     pub fn fastest_rung(&self) -> Option<&Row> {
         self.rows
             .iter()
-            .filter(|r| r.kind == RowKind::Rung && r.labels_match)
+            .filter(|r| r.kind == RowKind::Rung && r.language == Language::Rust)
+            .filter(|r| r.labels_match)
             .min_by(|a, b| a.timing.median_seconds.total_cmp(&b.timing.median_seconds))
     }
 }
@@ -295,6 +348,7 @@ pub fn exporters() -> Vec<Box<dyn Exporter>> {
         Box::new(SpeedupChart),
         Box::new(SplitChart),
         Box::new(SkipChart),
+        Box::new(GridChart),
         Box::new(Html),
     ]
 }
@@ -362,6 +416,11 @@ pub(crate) mod tests {
             }),
             flamegraph: None,
             details: serde_json::Map::new(),
+            language: Language::Rust,
+            peak_bytes: Some(4096),
+            line_profile: Vec::new(),
+            versions: BTreeMap::new(),
+            seed_figure: None,
         }
     }
 
@@ -371,21 +430,31 @@ pub(crate) mod tests {
         slow_existing.iterations = None;
         slow_existing.work = None;
         slow_existing.timing.ci_high_seconds = 0.003;
+        let mut pure = measurement("pure Python", 1.0, vec![0, 1, 1]);
+        pure.language = Language::Python;
+        pure.seed_figure = Some(SeedFigure {
+            seconds: 2.76,
+            note: "whole fit".into(),
+        });
+        let mut numpy = measurement("NumPy", 0.05, vec![0, 1, 1]);
+        numpy.language = Language::Python;
+        let workload = WorkloadInfo {
+            description: "test".into(),
+            n: 3,
+            d: 1,
+            k: 2,
+            init: "last-k".into(),
+        };
         Report::new(
-            Machine::unknown(),
-            WorkloadInfo {
-                description: "test".into(),
-                n: 3,
-                d: 1,
-                k: 2,
-                init: "last-k".into(),
-            },
-            "quick",
+            (Machine::unknown(), workload, "quick"),
             vec![
                 measurement("naive", 0.010, vec![0, 1, 1]),
                 measurement("fast", 0.001, vec![0, 1, 0]),
                 slow_existing,
+                pure,
+                numpy,
             ],
+            PythonSection::Absent { why: "test".into() },
             None,
         )
         .unwrap()
@@ -399,6 +468,10 @@ pub(crate) mod tests {
         assert!((r.rows[1].speedup_vs_naive - 10.0).abs() < 1e-12);
         assert!((r.rows[2].speedup_vs_previous.unwrap() - 0.5).abs() < 1e-12);
         assert!(!r.rows[1].labels_match);
+        // The Python ladder: its own "previous", and pure Python as the base.
+        assert_eq!(r.rows[3].speedup_vs_previous, None);
+        assert!((r.rows[4].speedup_vs_previous.unwrap() - 20.0).abs() < 1e-9);
+        assert!((r.rows[1].speedup_vs_python.unwrap() - 1000.0).abs() < 1e-9);
         assert_eq!(r.rows[1].labels_differing, 1);
         assert!(r.rows[2].labels_match);
         assert_eq!(r.rows[2].iterations_match, None);
@@ -412,10 +485,9 @@ pub(crate) mod tests {
     #[test]
     fn the_reference_must_come_first() {
         let err = Report::new(
-            Machine::unknown(),
-            sample_report().workload,
-            "quick",
+            (Machine::unknown(), sample_report().workload, "quick"),
             vec![measurement("fast", 1.0, vec![])],
+            PythonSection::Absent { why: "test".into() },
             None,
         );
         assert!(err.is_err());
