@@ -10,8 +10,9 @@
 //! (`harness::grid`: medians of 5 extra fits' own clocks, the stages interleaved,
 //! split into assignment and update as `ladder fit` reports them), and go with the
 //! machine and the commit to `reports/grid.md`, and to `reports/grid.json`, which the
-//! ladder's report shows (redrawn now if it is there). `LADDER_BENCH_ONLY=overhead cargo bench
-//! --bench grid` measures the overhead alone.
+//! ladder's report shows (redrawn now if it is there). `LADDER_BENCH_QUICK=1` measures
+//! only the table's fits (3 a row), not criterion's samples nor the overhead;
+//! `LADDER_BENCH_ONLY=overhead cargo bench --bench grid` measures the overhead alone.
 
 use std::hint::black_box;
 use std::time::Duration;
@@ -30,12 +31,19 @@ fn main() -> Result<()> {
     if overhead::serve_if_peer()? {
         return Ok(());
     }
-    let mut c = Criterion::default().configure_from_args();
+    let quick = std::env::var_os("LADDER_BENCH_QUICK").is_some();
+    let mut c = Criterion::default()
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3))
+        .configure_from_args();
     // `cargo test --benches` runs each benchmark once (criterion's test mode): no table.
     let measuring = std::env::args().any(|a| a == "--bench");
+    // Quick mode measures the table's interleaved fits only, not criterion's samples.
+    let sampled = !(quick && measuring);
     if measuring && std::env::var("LADDER_BENCH_ONLY").as_deref() == Ok("overhead") {
         return publish(overhead::report(&overhead::measure()?));
     }
+    let fits = if quick { 3 } else { grid::FITS };
     let stages: [&dyn Stage; 2] = [&Parallel::new(), &Pruned::new()];
     let mut rows = Vec::new();
     for w in std::iter::once(Workload::SEED).chain(Workload::grid()) {
@@ -43,11 +51,11 @@ fn main() -> Result<()> {
         let params = w.params();
         let mut group = c.benchmark_group(format!("grid-{}", w.name));
         if w.iterations.is_some() {
-            group.sample_size(10).warm_up_time(Duration::from_secs(1));
+            group.sample_size(10);
             let flops = w.distance_flops_per_pass() * params.max_iter as f64;
             group.throughput(Throughput::Elements(flops as u64));
         }
-        for stage in stages {
+        for stage in stages.iter().filter(|_| sampled) {
             group.bench_with_input(
                 BenchmarkId::from_parameter(stage.name()),
                 &points,
@@ -56,7 +64,7 @@ fn main() -> Result<()> {
         }
         group.finish();
         if measuring {
-            rows.extend(grid::measure_rows(&stages, &w, points.view())?);
+            rows.extend(grid::measure_rows(&stages, &w, points.view(), fits)?);
         }
     }
     c.final_summary();
@@ -67,18 +75,20 @@ fn main() -> Result<()> {
     let section = GridSection {
         measured_on: Machine::detect().describe(),
         threads,
-        fits: grid::FITS,
+        fits,
         rows,
     };
     for path in section.publish(&reports())? {
         println!("wrote {}", path.display());
     }
+    let overhead = match quick {
+        true => "The distributed stage's overhead is not measured in quick mode.\n".into(),
+        false => overhead::report(&overhead::measure()?),
+    };
     publish(format!(
-        "parallel and pruned stages, {threads} threads (medians of {} interleaved fits; \
-         speedup per pass against the first stage on the same workload):\n\n{}\n{}",
-        grid::FITS,
+        "parallel and pruned stages, {threads} threads (medians of {fits} interleaved fits; \
+         speedup per pass against the first stage on the same workload):\n\n{}\n{overhead}",
         grid::table(&section.rows).to_markdown(),
-        overhead::report(&overhead::measure()?)
     ))
 }
 

@@ -8,13 +8,13 @@ it writes). For every rung and existing implementation, in turn:
 1. one fit, whose labels and passes are checked against `naive`'s (a disagreement is
    recorded and shown in the report, never hidden); it is also the warm-up (numba's
    compile, pyximport's build, caches);
-2. timed fits, as criterion does: repeated until a time budget is spent (at least 10,
-   at most 100), the median with a bootstrap 95 % interval; the slow rungs (pure
-   Python, Dask, dask-ml) take 3 fits, their min and max as the interval (with
-   `--quick`: 5 fits of the others, and the checked fit alone of the slow ones);
+2. timed fits, as criterion does: repeated until a second is spent (at least 10, at
+   most 100), the median with a bootstrap 95 % interval; the slow rungs (pure Python,
+   Dask, dask-ml) take 3 fits, their min and max as the interval (with `--quick`: 5
+   fits of the others, and the checked fit alone of the slow ones);
 3. one fit under `tracemalloc`, whose peak is the row's memory (what Python and NumPy
    allocate; native libraries' own buffers — faiss, oneDAL, numba's runtime — are not
-   seen);
+   seen), after the warm-up so that imports and first-use caches do not count;
 4. for the pure-Python rung, one fit under `line_profiler`: the seed's `%lprun`.
 
 A rung whose packages do not import is listed as absent, with why.
@@ -159,11 +159,11 @@ def set_threads(threads):
 
 def timed(fit, slow, quick):
     """Whole-fit seconds: 3 fits of a slow rung; else fits until the budget is spent
-    (10 to 100; 5 in half a second when quick)."""
+    (10 to 100 in a second; 5 in half a second when quick)."""
     if slow:
         count, budget = 3, 0.0
     else:
-        count, budget = (5 if quick else 10), (0.5 if quick else 2.0)
+        count, budget = (5 if quick else 10), (0.5 if quick else 1.0)
     samples, start = [], time.perf_counter()
     while len(samples) < count or (time.perf_counter() - start < budget and len(samples) < 100):
         t = time.perf_counter()
@@ -186,11 +186,12 @@ def timing(samples):
             "ci_high_seconds": float(high), "samples": len(samples), "source": source}
 
 
-def peak_bytes(fit):
+def traced(fit):
+    """tracemalloc's peak over one fit, and the fit's result."""
     tracemalloc.start()
     try:
-        fit()
-        return tracemalloc.get_traced_memory()[1]
+        out = fit()
+        return tracemalloc.get_traced_memory()[1], out
     finally:
         tracemalloc.stop()
 
@@ -230,13 +231,12 @@ def measure(entry, x, c, reference, args):
            "labels": [int(v) for v in labels], "iterations": int(iterations),
            "versions": versions(entry), "seed_figure": entry.seed_figure}
     if entry.slow and args.quick:
-        # Quick mode: a slow rung's one fit is the checked one (a second adds seconds,
-        # and a fit of a second or more has no cold start worth warming away).
         row["timing"] = timing([checked])
         row["timing"]["source"] = "1 fit (the checked one; quick mode)"
     else:
         row["timing"] = timing(timed(run, entry.slow, args.quick))
-    row["peak_bytes"] = peak_bytes(run)
+    # After the warm-up, so that imports and first-use caches are not counted.
+    row["peak_bytes"] = traced(run)[0]
     if entry.name == "pure Python":
         try:
             row["line_profile"] = line_profile(run, args.root)

@@ -63,7 +63,7 @@ impl GridSection {
     }
 }
 
-/// One stage on one workload: medians over [`FITS`] fits.
+/// One stage on one workload: medians over its fits.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GridRow {
     /// The workload's name.
@@ -87,19 +87,21 @@ pub struct GridRow {
     pub equivalent_gflops: f64,
 }
 
-/// Fits per row.
+/// Fits per row (3 in quick mode).
 pub const FITS: usize = 5;
 
-/// Each of `stages` on workload `w`'s `points`, [`FITS`] times, interleaved (one fit of
+/// Each of `stages` on workload `w`'s `points`, `fits` times, interleaved (one fit of
 /// each stage per round, so that drift in the machine's speed touches all alike).
 pub fn measure_rows(
     stages: &[&dyn Stage],
     w: &Workload,
     points: Points<'_>,
+    fits: usize,
 ) -> Result<Vec<GridRow>> {
     let params = w.params();
+    let rounds = fits;
     let mut fits: Vec<Vec<(f64, Fit)>> = vec![Vec::new(); stages.len()];
-    for _ in 0..FITS {
+    for _ in 0..rounds {
         for (stage, fits) in stages.iter().zip(&mut fits) {
             let t = std::time::Instant::now();
             let fit = stage.fit(points, &params)?;

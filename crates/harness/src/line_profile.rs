@@ -5,7 +5,8 @@
 //! included, as the debug info resolves them — that lies in the workspace's own sources.
 //! Time in the standard library or a dependency is charged to the project's line that
 //! called it (an iterator adapter inlined into a loop counts as the loop's line), as
-//! `%lprun` charges a call to the line that makes it. A line's share is its samples over
+//! `%lprun` charges a call to the line that makes it; so is time in the one-intrinsic
+//! SIMD wrappers and in the measuring code ([`TRANSPARENT`]). A line's share is its samples over
 //! all the profile's samples, every thread's.
 
 use std::collections::HashMap;
@@ -87,21 +88,28 @@ fn lines_of(
 }
 
 /// `file:line` relative to `root` when `file` is one of the workspace's own sources (not
-/// a dependency's, not generated under `target/`, not the measuring code: the benches
-/// and the counting allocator); a relative `file` is relative to `root`, as rustc names
-/// the workspace's files when cargo runs it there.
+/// a dependency's, not generated under `target/`, not one of the [`TRANSPARENT`] ones);
+/// a relative `file` is relative to `root`, as rustc names the workspace's files when
+/// cargo runs it there.
 fn own_line(file: &Path, line: u32, root: &Path) -> Option<(String, u32)> {
     let rel = match file.is_relative() {
         true => file,
         false => file.strip_prefix(root).ok()?,
     };
     let first = rel.components().next()?.as_os_str();
-    let measuring = first == "benches" || rel.ends_with(MEASURING);
-    (first != "target" && !measuring).then(|| (rel.display().to_string(), line))
+    let transparent = TRANSPARENT.iter().any(|t| rel.starts_with(t));
+    (first != "target" && !transparent).then(|| (rel.display().to_string(), line))
 }
 
-/// The bench's own allocator: an allocation's time belongs to the line that allocates.
-const MEASURING: &str = "crates/harness/src/memory.rs";
+/// Sources whose lines are charged to their caller's: the measuring code (the benches,
+/// the bench's counting allocator — an allocation's time belongs to the line that
+/// allocates) and the SIMD primitives, one intrinsic to a line, whose time belongs to
+/// the kernel line that uses them.
+const TRANSPARENT: [&str; 3] = [
+    "benches",
+    "crates/harness/src/memory.rs",
+    "crates/parallel/src/isa",
+];
 
 /// Line `line` (1-based) of `path`, trimmed; empty if unreadable.
 fn source_line(path: &Path, line: u32) -> String {
@@ -155,6 +163,8 @@ mod tests {
         assert_eq!(own_line(Path::new("/w/benches/ladder.rs"), 9, root), None);
         let allocator = Path::new("/w/crates/harness/src/memory.rs");
         assert_eq!(own_line(allocator, 9, root), None);
+        let intrinsic = Path::new("/w/crates/parallel/src/isa/avx512.rs");
+        assert_eq!(own_line(intrinsic, 9, root), None);
         assert_eq!(
             own_line(Path::new("/rustc/abc/library/core/x.rs"), 9, root),
             None

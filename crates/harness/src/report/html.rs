@@ -26,7 +26,8 @@ table{border-collapse:collapse;margin:1em 0}th,td{border:1px solid #ccc;padding:
 .scroll{overflow-x:auto}#speedup td{white-space:nowrap}\
 th:first-child,td:first-child{text-align:left}tr.mismatch td{background:#fbe3e0}tr.existing td{color:#555;font-style:italic}\
 img.chart{max-width:100%;border:1px solid #eee;margin:.5em 0}figure{margin:1em 0}\
-.flames img{width:100%;height:200px;object-fit:cover;object-position:left bottom;border:1px solid #ddd}\
+.flames img{width:100%;height:260px;object-fit:contain;object-position:left top;border:1px solid #ddd}\
+#speedup{font-size:.85em}\
 tr.python td:first-child{border-left:4px solid #2e8b57}table.lines td:last-child{text-align:left;font-family:monospace;white-space:pre}\
 table.lines{font-size:.9em}.pair{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);gap:1em;align-items:start}.line-profile{overflow-x:auto}\
 .warn{color:#a15c00}code{background:#f4f4f4;padding:0 .2em}";

@@ -15,8 +15,9 @@ pub const MEMORY_NOTE: &str = "\"peak heap\" is the most memory a fit held alloc
 pub const LINE_PROFILE_NOTE: &str = "The seed's `%lprun`, for every rung. A Rust rung's \
     lines come from the same pprof samples as its flamegraph: each sample is charged to \
     the innermost line of the project's own sources on its stack (inlined code included, \
-    so a call into the standard library counts on the line that makes it); a line's \
-    share is its samples over all the profile's, every thread's. The pure-Python rung's \
+    so a call into the standard library, or into a one-intrinsic SIMD wrapper, counts on \
+    the line that makes it); a line's share is its samples over all the profile's, every \
+    thread's. The pure-Python rung's \
     is line_profiler's own table over the seed's four functions, from one fit in the same \
     run (its time includes the calls a line makes, as `%lprun`'s does, and runs slower \
     than the timed fits: line_profiler's overhead).";
