@@ -13,6 +13,7 @@ use anyhow::Result;
 use ladder_core::{FitParams, Matrix, Points, Stage};
 
 use crate::grid::GridSection;
+use crate::history::{self, RunRecord};
 use crate::line_profile::LineShare;
 use crate::python::{self, PythonSettings, Reference};
 use crate::report::{
@@ -259,11 +260,14 @@ fn profile_into(
 }
 
 /// Writes the report into `dir`, with the scaling grid's last run if `dir` holds one
-/// (`cargo bench --bench grid`), and prints its table.
+/// (`cargo bench --bench grid`) and the history of runs (this one appended to
+/// `history.jsonl`), and prints its table.
 pub fn publish(report: &Report, dir: &Path) -> Result<()> {
     let t = std::time::Instant::now();
     let mut report = report.clone();
     report.grid = GridSection::read(dir)?;
+    RunRecord::of(&report).append(dir)?;
+    report.history = history::read(dir);
     report::write_all(&report, dir)?;
     println!("\n{}", Markdown::table(&report));
     println!("Machine: {}", report.machine.describe());

@@ -10,6 +10,8 @@
 //!   [`report`]'s exporters render (markdown, JSON, charts, HTML); [`profile`]: the
 //!   flamegraphs and [`line_profile`] the line profiles; [`memory`]: the heap a fit
 //!   takes; [`python`]: the seed's Python ladder beside ours, in the same run.
+//! - [`history`]: every run's medians, appended to `history.jsonl`; [`compare`]: two
+//!   runs side by side (`ladder compare`).
 //! - [`grid`] and [`overhead`]: the `parallel` stage on the scaling grid, and the
 //!   distributed engine's cost beside it; [`loopback`]: clusters of processes on this
 //!   machine; [`table`]: markdown tables.
@@ -20,7 +22,9 @@
 
 pub mod check;
 pub mod cli;
+pub mod compare;
 pub mod grid;
+pub mod history;
 pub mod ladder;
 pub mod line_profile;
 pub mod loopback;

@@ -406,3 +406,85 @@ fn bad_input_gets_one_clear_line_and_a_nonzero_exit() {
         assert!(err.contains(want), "{args:?}: expected {want:?} in {err}");
     }
 }
+
+/// A results.json of two rows, naive and pruned, at these medians (±1 %).
+fn results_json(dir: &Path, name: &str, naive: f64, pruned: f64) -> String {
+    use ladder_harness::report::{
+        Language, Machine, Measurement, PythonSection, Report, RowKind, Timing, WorkloadInfo,
+    };
+    let row = |name: &str, median: f64| Measurement {
+        name: name.into(),
+        summary: String::new(),
+        kind: RowKind::Rung,
+        language: Language::Rust,
+        timing: Timing {
+            median_seconds: median,
+            ci_low_seconds: median * 0.99,
+            ci_high_seconds: median * 1.01,
+            samples: 100,
+            source: "test".into(),
+        },
+        iterations: Some(54),
+        labels: vec![0, 1],
+        split: None,
+        work: None,
+        flamegraph: None,
+        details: Default::default(),
+        peak_bytes: None,
+        line_profile: Vec::new(),
+        versions: Default::default(),
+        seed_figure: None,
+    };
+    let workload = WorkloadInfo {
+        description: "test".into(),
+        n: 2,
+        d: 1,
+        k: 2,
+        init: "last-k".into(),
+    };
+    let report = Report::new(
+        (Machine::unknown(), workload, "full"),
+        vec![row("naive", naive), row("pruned", pruned)],
+        PythonSection::Absent { why: "test".into() },
+        None,
+    )
+    .unwrap();
+    let file = path(dir, name);
+    std::fs::write(&file, serde_json::to_string(&report).unwrap()).unwrap();
+    file
+}
+
+#[test]
+fn compare_gates_on_significant_slowdowns_beyond_the_threshold() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = results_json(dir.path(), "old.json", 0.020, 0.0004);
+    // pruned 30 % slower, intervals apart; naive 0.5 % slower, within noise.
+    let slow = results_json(dir.path(), "slow.json", 0.0201, 0.00052);
+    let out = ladder(&["compare", &old, &slow]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("REGRESSED"), "{text}");
+    assert!(text.contains("not significant"), "{text}");
+    assert!(text.contains("Regressed beyond 10%: pruned."), "{text}");
+    // A looser threshold lets the same change pass; so does a faster run.
+    assert_eq!(
+        ladder(&["compare", &old, &slow, "--threshold", "50"])
+            .status
+            .code(),
+        Some(0)
+    );
+    assert_eq!(ladder(&["compare", &slow, &old]).status.code(), Some(0));
+    // A file that is not a report is an input error: exit 2, one line naming it.
+    let bad = path(dir.path(), "bad.json");
+    std::fs::write(&bad, "{}").unwrap();
+    let out = ladder(&["compare", &old, &bad]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("bad.json") && err.contains("schema_version"),
+        "{err}"
+    );
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    let out = ladder(&["compare", &old, &slow, "--threshold", "-1"]);
+    assert_eq!(out.status.code(), Some(2));
+}

@@ -1,10 +1,11 @@
 //! `ladder`: parse the arguments, call the harness, and turn any error into one line on
-//! stderr and a non-zero exit.
+//! stderr and a non-zero exit: 2 for usage and input errors, 1 for failures while
+//! running, 3 when `ladder compare` finds a regression.
 
 use std::process::ExitCode;
 use std::sync::OnceLock;
 
-use ladder_harness::cli::{one_line, parse, run};
+use ladder_harness::cli::{InputError, Status, one_line, parse, run};
 
 /// The first panic of any thread (a distributed fit's network thread when a peer dies),
 /// kept to explain the error instead of printed as a backtrace.
@@ -29,7 +30,12 @@ fn main() -> ExitCode {
         }
     };
     match run(invocation) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(Status::Done) => ExitCode::SUCCESS,
+        Ok(Status::Regressed) => ExitCode::from(3),
+        Err(err) if err.downcast_ref::<InputError>().is_some() => {
+            eprintln!("ladder: error: {err:#}");
+            ExitCode::from(2)
+        }
         Err(err) => {
             // `{:#}` puts the whole chain of causes on one line.
             match FIRST_PANIC.get() {

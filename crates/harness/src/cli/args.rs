@@ -28,6 +28,30 @@ pub enum Command {
     Stages,
     /// Run `ladder fit --stage distributed` as a cluster of processes on this machine.
     Cluster(ClusterArgs),
+    /// Compare two runs of the report (results.json): each row's change, and exit 3 when
+    /// a row slowed significantly by more than --threshold.
+    Compare(CompareArgs),
+}
+
+/// `ladder compare`.
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// The earlier run's results.json.
+    pub old: PathBuf,
+    /// The later run's results.json.
+    pub new: PathBuf,
+    /// Percent: a row whose intervals do not overlap and whose median grew by more than
+    /// this is a regression (exit status 3).
+    #[arg(long, value_name = "PERCENT", default_value_t = 10.0, value_parser = percent)]
+    pub threshold: f64,
+}
+
+/// A non-negative, finite percentage.
+fn percent(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(p) if p.is_finite() && p >= 0.0 => Ok(p),
+        _ => Err(format!("{s:?} is not a percentage (a number ≥ 0, e.g. 10)")),
+    }
 }
 
 /// `ladder blobs`.

@@ -14,9 +14,27 @@ use clap::{ArgMatches, Args, CommandFactory, FromArgMatches};
 use ladder_blobs::io::{write_labels_npy, write_points};
 use ladder_blobs::{BlobSpec, make_blobs};
 
-pub use args::{BlobsArgs, Cli, ClusterArgs, Command, DistributedArgs, FitArgs, PrunedArgs};
+pub use args::{
+    BlobsArgs, Cli, ClusterArgs, Command, CompareArgs, DistributedArgs, FitArgs, PrunedArgs,
+};
 
+use crate::compare;
 use crate::stages::{self, OptionGroup};
+
+/// How a command that ran to its end came out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// It did what was asked.
+    Done,
+    /// `ladder compare` found a regression (exit status 3).
+    Regressed,
+}
+
+/// An error in what the user gave (a file that cannot be read or is not what it should
+/// be): exit status 2, like a usage error, rather than 1.
+#[derive(Debug, thiserror::Error)]
+#[error("{0:#}")]
+pub struct InputError(pub anyhow::Error);
 
 /// A parsed command line.
 #[derive(Debug)]
@@ -75,18 +93,56 @@ pub fn one_line(err: &clap::Error) -> String {
 }
 
 /// Runs one parsed command line; what it prints goes to stdout.
-pub fn run(invocation: Invocation) -> Result<()> {
+pub fn run(invocation: Invocation) -> Result<Status> {
+    let done = |r: Result<()>| r.map(|()| Status::Done);
     match invocation.cli.command {
-        Command::Blobs(args) => blobs(args),
-        Command::Fit(args) => fit::fit(&args, invocation.given),
-        Command::Cluster(args) => cluster::cluster(&args),
+        Command::Blobs(args) => done(blobs(args)),
+        Command::Fit(args) => done(fit::fit(&args, invocation.given)),
+        Command::Cluster(args) => done(cluster::cluster(&args)),
+        Command::Compare(args) => compare_runs(&args),
         Command::Stages => {
             for stage in stages::all() {
                 println!("{:<20} {}", stage.name(), stage.summary());
             }
-            Ok(())
+            Ok(Status::Done)
         }
     }
+}
+
+fn compare_runs(args: &CompareArgs) -> Result<Status> {
+    let read = |p: &std::path::Path| compare::read_report(p).map_err(InputError);
+    let (old, new) = (read(&args.old)?, read(&args.new)?);
+    let threshold = args.threshold / 100.0;
+    let (changes, only) = compare::changes(&old, &new);
+    println!(
+        "{} ({}) → {} ({})\n",
+        args.old.display(),
+        old.machine.commit,
+        args.new.display(),
+        new.machine.commit
+    );
+    print!("{}", compare::table(&changes, threshold).to_markdown());
+    for name in only {
+        println!("{name}: in one run only, not compared");
+    }
+    let regressed: Vec<&str> = changes
+        .iter()
+        .filter(|c| c.verdict(threshold) == compare::Verdict::Regressed)
+        .map(|c| c.name.as_str())
+        .collect();
+    if regressed.is_empty() {
+        println!(
+            "\nNo row slowed beyond {}% with intervals apart.",
+            args.threshold
+        );
+        return Ok(Status::Done);
+    }
+    println!(
+        "\nRegressed beyond {}%: {}.",
+        args.threshold,
+        regressed.join(", ")
+    );
+    Ok(Status::Regressed)
 }
 
 fn blobs(args: BlobsArgs) -> Result<()> {

@@ -369,6 +369,130 @@ fn grid_bars(svg: &mut String, rows: &[crate::grid::GridRow]) -> Result<()> {
     Ok(())
 }
 
+/// `history.svg`: each Rust rung's median whole fit over the recorded runs (log scale),
+/// a point per run — drawn once there is a history.
+pub struct HistoryChart;
+
+impl Exporter for HistoryChart {
+    fn render(&self, report: &Report) -> Result<Vec<Artifact>> {
+        if report.history.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut svg = String::new();
+        history_lines(&mut svg, &report.history)?;
+        Ok(vec![Artifact::text("history.svg", svg)])
+    }
+}
+
+/// Colours for many lines, in turn.
+const PALETTE: [RGBColor; 7] = [
+    RUNG,
+    UPDATE,
+    MISMATCH,
+    PYTHON,
+    RGBColor(0x6a, 0x3d, 0x9a),
+    RGBColor(0x1f, 0x9e, 0xa8),
+    RGBColor(0x55, 0x55, 0x55),
+];
+
+/// The history chart, drawn as SVG into `svg`.
+fn history_lines(svg: &mut String, runs: &[crate::history::RunRecord]) -> Result<()> {
+    let rust_rung =
+        |r: &&crate::history::RowRecord| r.language == Language::Rust && r.kind == RowKind::Rung;
+    let mut names: Vec<&str> = Vec::new();
+    for row in runs
+        .iter()
+        .flat_map(|run| run.rows.iter().filter(rust_rung))
+    {
+        if !names.contains(&row.name.as_str()) {
+            names.push(&row.name);
+        }
+    }
+    let all = runs
+        .iter()
+        .flat_map(|run| run.rows.iter().filter(rust_rung));
+    let (lo, hi) = all.fold((f64::INFINITY, 0f64), |(lo, hi), r| {
+        (lo.min(r.median_seconds), hi.max(r.median_seconds))
+    });
+    let (lo, hi) = (lo.min(hi) / 3.0, hi.max(lo) * 3.0);
+    let root = SVGBackend::with_string(svg, SIZE).into_drawing_area();
+    root.fill(&WHITE).map_err(err)?;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(
+            "Each rung over the recorded runs (median whole fit; log scale)",
+            ("sans-serif", 20),
+        )
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(80)
+        .build_cartesian_2d(
+            -0.5f64..runs.len() as f64 - 0.5,
+            (lo.max(1e-9)..hi.max(1e-8)).log_scale(),
+        )
+        .map_err(err)?;
+    let label = |x: &f64| {
+        let i = x.round();
+        match (x - i).abs() < 1e-9 && i >= 0.0 {
+            true => runs
+                .get(i as usize)
+                .map_or_else(String::new, |r| short(&r.commit)),
+            false => String::new(),
+        }
+    };
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .x_labels(runs.len().min(12))
+        .x_label_formatter(&label)
+        .x_desc("run (commit)")
+        .y_desc("seconds")
+        .draw()
+        .map_err(err)?;
+    for (s, name) in names.iter().enumerate() {
+        let color = PALETTE[s % PALETTE.len()];
+        let points: Vec<(f64, f64)> = runs
+            .iter()
+            .enumerate()
+            .filter_map(|(i, run)| {
+                let row = run
+                    .rows
+                    .iter()
+                    .filter(rust_rung)
+                    .find(|r| r.name == *name)?;
+                Some((i as f64, row.median_seconds))
+            })
+            .collect();
+        chart
+            .draw_series(LineSeries::new(points.clone(), color.stroke_width(2)))
+            .map_err(err)?
+            .label(name.to_string())
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color));
+        chart
+            .draw_series(
+                points
+                    .into_iter()
+                    .map(|p| Circle::new(p, 3, color.filled())),
+            )
+            .map_err(err)?;
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .draw()
+        .map_err(err)?;
+    root.present().map_err(err)?;
+    Ok(())
+}
+
+/// A commit as the chart labels it: its first 7 characters, `+` if dirty.
+fn short(commit: &str) -> String {
+    let dirty = commit.ends_with("+dirty");
+    let hash: String = commit.chars().take(7).collect();
+    if dirty { format!("{hash}+") } else { hash }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

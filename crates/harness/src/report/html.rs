@@ -48,6 +48,7 @@ impl Exporter for Html {
         line_pair_section(&mut s, report);
         flamegraphs_section(&mut s, report);
         grid_section(&mut s, report);
+        history_section(&mut s, report);
         files_section(&mut s, report);
         let _ = writeln!(
             s,
@@ -281,6 +282,29 @@ fn grid_section(s: &mut String, report: &Report) {
         grid.fits
     );
     html_table(s, "grid", &crate::grid::table(&grid.rows));
+}
+
+/// The recorded runs: the chart of each rung over them, and how to compare two.
+fn history_section(s: &mut String, report: &Report) {
+    *s += "<h2 id=\"history\">History</h2>";
+    if report.history.is_empty() {
+        *s += "<p>No runs recorded yet: each <code>cargo bench</code> appends one to \
+               <code>history.jsonl</code>.</p>";
+        return;
+    }
+    let first = &report.history[0];
+    let _ = write!(
+        s,
+        "<p>{} runs recorded in <a href=\"history.jsonl\">history.jsonl</a>, since commit \
+         <code>{}</code> ({}); every <code>cargo bench</code> appends one. Runs on other \
+         machines or in quick mode are noisier; to judge two runs, keep their \
+         <code>results.json</code> and use <code>ladder compare OLD.json NEW.json</code> \
+         (exit status 3 on a regression beyond <code>--threshold</code>).</p>\
+         <figure><img class=\"chart\" src=\"history.svg\" alt=\"each rung over the recorded runs\"></figure>",
+        report.history.len(),
+        esc(&first.commit),
+        esc(&first.date)
+    );
 }
 
 /// Links to the other files and to criterion's report.

@@ -23,9 +23,10 @@ use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 
 use crate::grid::GridSection;
+use crate::history::RunRecord;
 use crate::line_profile::LineShare;
 
-pub use charts::{GridChart, SkipChart, SpeedupChart, SplitChart, TimeChart};
+pub use charts::{GridChart, HistoryChart, SkipChart, SpeedupChart, SplitChart, TimeChart};
 pub use html::Html;
 pub use json::Json;
 pub use ladders::{AbsentRow, Language, PythonSection, SeedFigure};
@@ -239,6 +240,10 @@ pub struct Report {
     /// The scaling grid (`cargo bench --bench grid`), when it has run.
     #[serde(default)]
     pub grid: Option<GridSection>,
+    /// The runs recorded so far (`history.jsonl`, this one last), for the page's history
+    /// chart; not part of `results.json`, which is one run.
+    #[serde(skip)]
+    pub history: Vec<RunRecord>,
 }
 
 impl Report {
@@ -301,6 +306,7 @@ impl Report {
             python,
             criterion_report,
             grid: None,
+            history: Vec::new(),
         })
     }
 
@@ -349,6 +355,7 @@ pub fn exporters() -> Vec<Box<dyn Exporter>> {
         Box::new(SplitChart),
         Box::new(SkipChart),
         Box::new(GridChart),
+        Box::new(HistoryChart),
         Box::new(Html),
     ]
 }
@@ -386,7 +393,7 @@ pub fn write_artifact(dir: &Path, artifact: &Artifact) -> Result<PathBuf> {
 }
 
 /// Seconds in a readable unit (shared by the exporters).
-pub(crate) fn fmt_seconds(s: f64) -> String {
+pub fn fmt_seconds(s: f64) -> String {
     crate::run::seconds(s)
 }
 
