@@ -268,6 +268,7 @@ pub fn publish(report: &Report, dir: &Path) -> Result<()> {
     report.grid = GridSection::read(dir)?;
     RunRecord::of(&report).append(dir)?;
     report.history = history::read(dir);
+    report.scaling_study = dir.join("scaling.html").exists();
     report::write_all(&report, dir)?;
     println!("\n{}", Markdown::table(&report));
     println!("Machine: {}", report.machine.describe());

@@ -10,6 +10,7 @@
 //!   [`report`]'s exporters render (markdown, JSON, charts, HTML); [`profile`]: the
 //!   flamegraphs and [`line_profile`] the line profiles; [`memory`]: the heap a fit
 //!   takes; [`python`]: the seed's Python ladder beside ours, in the same run.
+//! - [`scaling`]: every stage over n, d and k, the winner map and the exponents.
 //! - [`history`]: every run's medians, appended to `history.jsonl`; [`compare`]: two
 //!   runs side by side (`ladder compare`).
 //! - [`grid`] and [`overhead`]: the `parallel` stage on the scaling grid, and the
@@ -35,6 +36,7 @@ pub mod python;
 pub mod record;
 pub mod report;
 pub mod run;
+pub mod scaling;
 pub mod stages;
 pub mod stats;
 pub mod table;

@@ -309,7 +309,18 @@ fn history_section(s: &mut String, report: &Report) {
 
 /// Links to the other files and to criterion's report.
 fn files_section(s: &mut String, report: &Report) {
-    *s += "<h2>Files</h2><ul><li><a href=\"speedup.md\">speedup.md</a> — the table as markdown</li>\
+    *s += "<h2>Files</h2><ul>";
+    match report.scaling_study {
+        true => {
+            *s += "<li><a id=\"scaling\" href=\"scaling.html\">scaling.html</a> — where each rung \
+                   wins: every stage over n, d and k, the winner map, the cost exponents</li>"
+        }
+        false => {
+            *s += "<li>Where each rung wins: run <code>cargo bench --bench scaling</code> for \
+                   <code>scaling.html</code></li>"
+        }
+    }
+    *s += "<li><a href=\"speedup.md\">speedup.md</a> — the table as markdown</li>\
            <li><a href=\"results.json\">results.json</a> — every figure, with the machine (schema version ";
     let _ = write!(s, "{})</li>", report.schema_version);
     if let Some(c) = &report.criterion_report {

@@ -244,6 +244,10 @@ pub struct Report {
     /// chart; not part of `results.json`, which is one run.
     #[serde(skip)]
     pub history: Vec<RunRecord>,
+    /// Whether the scaling study's page is beside this report (`cargo bench --bench
+    /// scaling` has run), for a link to it.
+    #[serde(skip)]
+    pub scaling_study: bool,
 }
 
 impl Report {
@@ -307,6 +311,7 @@ impl Report {
             criterion_report,
             grid: None,
             history: Vec::new(),
+            scaling_study: false,
         })
     }
 

@@ -1,0 +1,40 @@
+//! Where each rung wins: every stage of the ladder over n (10³ to 10⁷), d ∈ {2, 8, 32,
+//! 128} and k ∈ {4, 16, 64, 256}, at 5 passes, each within a time budget per fit
+//! (`kmeans_ladder::harness::scaling`). Writes `reports/scaling.json` and
+//! `reports/scaling.html` (linked from the speedup report) as it goes, with a progress
+//! bar on stderr.
+//!
+//! `cargo bench --bench scaling` (not part of the default `cargo bench`: it is long);
+//! `LADDER_BENCH_QUICK=1` runs n to 10⁵ with a smaller budget. Under `cargo test` (no
+//! `--bench` argument) it does nothing.
+
+use std::path::Path;
+
+use anyhow::Result;
+use kmeans_ladder::harness::scaling::{self, Study};
+use kmeans_ladder::harness::stages;
+
+fn main() -> Result<()> {
+    if !std::env::args().any(|a| a == "--bench") {
+        return Ok(());
+    }
+    let study = match std::env::var_os("LADDER_BENCH_QUICK") {
+        Some(_) => Study::quick(),
+        None => Study::full(),
+    };
+    let reports = Path::new(env!("CARGO_MANIFEST_DIR")).join("reports");
+    let report = scaling::run(&study, stages::all(), &reports)?;
+    println!(
+        "{} cells in {:.0} s; the fastest stage per (d, k):",
+        report.cells.len(),
+        report.seconds
+    );
+    for w in &report.winners {
+        println!(
+            "  d = {:>3}, k = {:>3}, n = {:>8}: {} ({:.2}× over {})",
+            w.d, w.k, w.n, w.stage, w.margin, w.runner_up
+        );
+    }
+    println!("Report: {}", reports.join("scaling.html").display());
+    Ok(())
+}
