@@ -99,7 +99,7 @@ pub struct Cell {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "status", rename_all = "kebab-case")]
 pub enum Outcome {
-    /// Seconds per pass (assignment + update, the fit's own clocks): the median over the
+    /// Seconds per pass (a whole fit's wall time over its passes): the median over the
     /// fits, and the fastest and slowest.
     Measured {
         /// Median seconds per pass.
@@ -299,36 +299,37 @@ fn points(n: usize, d: usize, k: usize) -> Result<Matrix> {
     Ok(make_blobs(&spec, Generator::Fast)?.points)
 }
 
-/// `study.fits` fits of `stage` (after a warm-up when a fit is short): seconds per pass,
-/// and the seconds of a whole fit (for the next prediction).
+/// `study.fits` fits of `stage` (after a warm-up when a fit is short): seconds per pass
+/// — a whole fit's wall time over its passes, validation, layout and start-up included,
+/// as its user waits for it — and the median whole fit (for the next prediction).
 fn measure(stage: &dyn Stage, points: &Matrix, k: usize, study: &Study) -> Result<(Outcome, f64)> {
     let params = FitParams::new(k)
         .max_iter(study.passes)
         .run_all_iterations();
     let view = points.view();
-    let t = Instant::now();
-    let first = stage.fit(view, &params)?;
-    let first_seconds = t.elapsed().as_secs_f64();
-    let mut per_pass = Vec::with_capacity(study.fits);
-    let mut whole = vec![first_seconds];
-    // A short fit's first run warms caches and pages; a long one's is timed too.
-    if first_seconds >= 0.1 {
-        per_pass.push((first.assign_seconds + first.update_seconds) / first.iterations as f64);
-    }
-    while per_pass.len() < study.fits {
+    let timed = || -> Result<f64> {
         let t = Instant::now();
         let fit = stage.fit(view, &params)?;
-        whole.push(t.elapsed().as_secs_f64());
-        per_pass.push((fit.assign_seconds + fit.update_seconds) / fit.iterations as f64);
+        Ok(t.elapsed().as_secs_f64() / fit.iterations.max(1) as f64)
+    };
+    let first = timed()?;
+    // A short fit's first run warms caches and pages; a long one's is timed too.
+    let mut per_pass = Vec::with_capacity(study.fits);
+    if first * study.passes as f64 >= 0.1 {
+        per_pass.push(first);
+    }
+    while per_pass.len() < study.fits {
+        per_pass.push(timed()?);
     }
     let sorted = stats::sorted(&per_pass);
+    let median = stats::median(&per_pass);
     let outcome = Outcome::Measured {
-        median: stats::median(&per_pass),
+        median,
         low: sorted[0],
         high: sorted[sorted.len() - 1],
         fits: per_pass.len(),
     };
-    Ok((outcome, stats::median(&whole)))
+    Ok((outcome, median * study.passes as f64))
 }
 
 #[cfg(test)]

@@ -218,8 +218,8 @@ fn html(report: &ScalingReport, lines: &[(usize, usize)]) -> String {
          <h1>Where each rung wins: the scaling study</h1>\
          <p>Measured on {} ({} logical cores, {} threads; {}; {}), commit <code>{}</code>, {}; {} in {:.0} s{}. \
          Each cell: {} passes without early stop on <code>make_blobs(n, centers=k, n_features=d, cluster_std=1)</code> \
-         from the fast generator, last-k init; seconds per pass (assignment + update, the fit's own clocks), \
-         the median of {} fits. A stage whose fit would take more than {:.1} s (predicted from its last n, \
+         from the fast generator, last-k init; seconds per pass (a whole fit's wall time — validation, layout, \
+         start-up included — over its passes), the median of {} fits. A stage whose fit would take more than {:.1} s (predicted from its last n, \
          linear in n) is skipped there and beyond, and says so — nothing here is extrapolated. \
          Back to <a href=\"index.html\">the speedup report</a>; every figure in <a href=\"scaling.json\">scaling.json</a>.</p>",
         esc(&m.cpu),
