@@ -2,7 +2,8 @@
 //! 128} and k ∈ {4, 16, 64, 256}, at 5 passes, each within a time budget per fit
 //! (`kmeans_ladder::harness::scaling`). Writes `reports/scaling.json` and
 //! `reports/scaling.html` (linked from the speedup report) as it goes, with a progress
-//! bar on stderr.
+//! bar on stderr. The Python peers (numba prange, scikit-learn lloyd, faiss) run on the
+//! same points in the Python ladder's environment (`LADDER_PYTHON=off`: not).
 //!
 //! `cargo bench --bench scaling` (not part of the default `cargo bench`: it is long);
 //! `LADDER_BENCH_QUICK=1` runs n to 10⁵ with a smaller budget. Under `cargo test` (no
@@ -11,6 +12,8 @@
 use std::path::Path;
 
 use anyhow::Result;
+use kmeans_ladder::harness::python::PythonSettings;
+use kmeans_ladder::harness::python::scaling::Peers;
 use kmeans_ladder::harness::scaling::{self, Study};
 use kmeans_ladder::harness::stages;
 
@@ -18,12 +21,13 @@ fn main() -> Result<()> {
     if !std::env::args().any(|a| a == "--bench") {
         return Ok(());
     }
-    let study = match std::env::var_os("LADDER_BENCH_QUICK") {
-        Some(_) => Study::quick(),
-        None => Study::full(),
-    };
-    let reports = Path::new(env!("CARGO_MANIFEST_DIR")).join("reports");
-    let report = scaling::run(&study, stages::all(), &reports)?;
+    let quick = std::env::var_os("LADDER_BENCH_QUICK").is_some();
+    let study = if quick { Study::quick() } else { Study::full() };
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let threads = rayon::current_num_threads();
+    let peers = PythonSettings::from_env(workspace, quick, threads).and_then(Peers::new);
+    let reports = workspace.join("reports");
+    let report = scaling::run(&study, stages::all(), peers, &reports)?;
     println!(
         "{} cells in {:.0} s; the fastest stage per (d, k):",
         report.cells.len(),

@@ -19,7 +19,7 @@ fn a_tiny_study_marks_its_skipped_cells_and_agrees_with_itself() {
         budget: Duration::ZERO,
         fits: 1,
     };
-    let report = scaling::run(&study, stages::all(), dir.path()).unwrap();
+    let report = scaling::run(&study, stages::all(), None, dir.path()).unwrap();
     let stages = stages::all().len();
     assert_eq!(report.cells.len(), 2 * 2 * stages);
     assert!(report.complete);

@@ -8,6 +8,7 @@
 //! rows are absent and why.
 
 pub mod env;
+pub mod scaling;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -60,6 +61,29 @@ impl PythonSettings {
         let target = std::env::var_os("CARGO_TARGET_DIR").map_or("target".into(), PathBuf::from);
         self.workspace.join(target).join("python-ladder")
     }
+
+    /// The ladder's environment, as [`env`] makes or reuses it.
+    fn spec(&self) -> EnvSpec {
+        EnvSpec {
+            base: self.base.clone(),
+            dir: self.dir().join("venv"),
+            requirements: self.workspace.join("scripts/pyladder/requirements.txt"),
+            timeout: self.install_timeout,
+        }
+    }
+}
+
+/// Runs `command` (the script `script`) to its end within `timeout`.
+fn run_bounded(mut command: Command, script: &str, timeout: Duration) -> Result<()> {
+    let mut child = command
+        .stdin(Stdio::null())
+        .spawn()
+        .with_context(|| format!("starting {script}"))?;
+    match wait_bounded(&mut child, timeout) {
+        Some(status) if status.success() => Ok(()),
+        Some(status) => bail!("{script} failed ({status}); its errors are above"),
+        None => bail!("{script} did not finish within {} s", timeout.as_secs()),
+    }
 }
 
 /// What `naive` did, that every Python row is checked against.
@@ -103,12 +127,7 @@ fn run(
     reference: Reference<'_>,
 ) -> Result<(Vec<Measurement>, PythonSection)> {
     let dir = settings.dir();
-    let spec = EnvSpec {
-        base: settings.base.clone(),
-        dir: dir.join("venv"),
-        requirements: settings.workspace.join("scripts/pyladder/requirements.txt"),
-        timeout: settings.install_timeout,
-    };
+    let spec = settings.spec();
     let environment = spec.prepare()?;
     let files = write_inputs(&dir.join("seed"), points, initial, reference)?;
     let out = dir.join("seed").join("python.json");
@@ -126,8 +145,7 @@ fn run(
         .args(["--iterations", &reference.iterations.to_string()])
         .args(["--threads", &settings.threads.to_string(), "--out"])
         .arg(&out)
-        .env("LADDER_PYX_BUILD", dir.join("pyx"))
-        .stdin(Stdio::null());
+        .env("LADDER_PYX_BUILD", dir.join("pyx"));
     if settings.quick {
         command.arg("--quick");
     }
@@ -135,15 +153,8 @@ fn run(
         "python ladder: measuring with {}",
         environment.python.display()
     );
-    let mut child = command.spawn().context("starting the Python ladder")?;
-    match wait_bounded(&mut child, settings.run_timeout) {
-        Some(status) if status.success() => {}
-        Some(status) => bail!("scripts/python_ladder.py failed ({status}); its errors are above"),
-        None => bail!(
-            "scripts/python_ladder.py did not finish within {} s",
-            settings.run_timeout.as_secs()
-        ),
-    }
+    let script = "scripts/python_ladder.py";
+    run_bounded(command, script, settings.run_timeout)?;
     let text = std::fs::read_to_string(&out).with_context(|| out.display().to_string())?;
     let output: Output = serde_json::from_str(&text).with_context(|| out.display().to_string())?;
     let environment = match environment.install {

@@ -22,7 +22,8 @@ use serde::{Deserialize, Serialize};
 
 pub use analysis::{Exponents, Winner, exponents, winners};
 
-use crate::report::{Artifact, Machine, write_artifact};
+use crate::python::scaling::Peers;
+use crate::report::{AbsentRow, Artifact, Machine, write_artifact};
 use crate::stats;
 
 /// Bumped whenever a field of [`ScalingReport`] changes meaning or disappears.
@@ -151,11 +152,15 @@ pub struct ScalingReport {
     pub complete: bool,
     /// Seconds the study took so far.
     pub seconds: f64,
+    /// Peers that could not run here, and why (the Python ones without their packages).
+    #[serde(default)]
+    pub absent: Vec<AbsentRow>,
 }
 
 impl ScalingReport {
-    fn new(study: &Study, cells: Vec<Cell>, complete: bool, seconds: f64) -> Self {
+    fn new(study: &Study, cells: Vec<Cell>, absent: &[AbsentRow], seconds: f64) -> Self {
         Self {
+            absent: absent.to_vec(),
             schema_version: SCALING_SCHEMA,
             machine: Machine::detect(),
             passes: study.passes,
@@ -164,9 +169,14 @@ impl ScalingReport {
             exponents: exponents(&cells),
             winners: winners(&cells),
             cells,
-            complete,
+            complete: false,
             seconds,
         }
+    }
+
+    fn finished(mut self) -> Self {
+        self.complete = true;
+        self
     }
 
     /// Writes `scaling.json` and `scaling.html` (and its charts) into `dir`.
@@ -180,8 +190,14 @@ impl ScalingReport {
     }
 }
 
-/// Runs `study` over `stages`, writing the results into `dir` after each (d, k).
-pub fn run(study: &Study, stages: &[&dyn Stage], dir: &Path) -> Result<ScalingReport> {
+/// Runs `study` over `stages` (and the Python `peers`, if any), writing the results into
+/// `dir` after each (d, k).
+pub fn run(
+    study: &Study,
+    stages: &[&dyn Stage],
+    mut peers: Option<Peers>,
+    dir: &Path,
+) -> Result<ScalingReport> {
     let started = Instant::now();
     let bar = ProgressBar::new(study.cells(stages.len()));
     bar.set_style(
@@ -191,19 +207,46 @@ pub fn run(study: &Study, stages: &[&dyn Stage], dir: &Path) -> Result<ScalingRe
         .expect("a valid template")
         .progress_chars("=> "),
     );
-    let mut cells = Vec::new();
+    let (mut cells, mut absent) = (Vec::new(), Vec::new());
     for &d in &study.ds {
         for &k in &study.ks {
-            run_line(study, stages, (d, k), &bar, &mut cells)?;
-            let partial =
-                ScalingReport::new(study, cells.clone(), false, started.elapsed().as_secs_f64());
-            partial.write(dir)?;
+            run_line(study, stages, (d, k), (&bar, peers.as_mut()), &mut cells)?;
+            if let Some(peers) = peers.as_mut() {
+                bar.set_message(format!("the Python peers at d = {d}, k = {k}"));
+                python_line(study, peers, &mut cells, &mut absent);
+            }
+            let seconds = started.elapsed().as_secs_f64();
+            ScalingReport::new(study, cells.clone(), &absent, seconds).write(dir)?;
         }
     }
     bar.finish_with_message("done");
-    let report = ScalingReport::new(study, cells, true, started.elapsed().as_secs_f64());
+    let seconds = started.elapsed().as_secs_f64();
+    let report = ScalingReport::new(study, cells, &absent, seconds).finished();
     report.write(dir)?;
     Ok(report)
+}
+
+/// The Python peers on the line just measured; a failure is recorded, not fatal.
+fn python_line(
+    study: &Study,
+    peers: &mut Peers,
+    cells: &mut Vec<Cell>,
+    absent: &mut Vec<AbsentRow>,
+) {
+    let (found, missing) = match peers.run_line(study) {
+        Ok(out) => out,
+        Err(e) => {
+            let why = format!("{e:#}");
+            let name = "the Python peers".to_string();
+            (Vec::new(), vec![AbsentRow { name, why }])
+        }
+    };
+    cells.extend(found);
+    for a in missing {
+        if !absent.iter().any(|b| b.name == a.name) {
+            absent.push(a);
+        }
+    }
 }
 
 /// Every stage over the n of one (d, k).
@@ -211,7 +254,7 @@ fn run_line(
     study: &Study,
     stages: &[&dyn Stage],
     (d, k): (usize, usize),
-    bar: &ProgressBar,
+    (bar, mut peers): (&ProgressBar, Option<&mut Peers>),
     cells: &mut Vec<Cell>,
 ) -> Result<()> {
     // Each stage's last measured (n, seconds a fit), or why it stopped.
@@ -225,6 +268,9 @@ fn run_line(
             true => Some(points(n, d, k)?),
             false => None,
         };
+        if let (Some(peers), Some(points)) = (peers.as_deref_mut(), &data) {
+            peers.keep(points, k)?;
+        }
         for (s, stage) in stages.iter().enumerate() {
             bar.set_message(format!("{} at n = {n}, d = {d}, k = {k}", stage.name()));
             let outcome = match (&plans[s], &data) {

@@ -11,7 +11,7 @@ use super::{Outcome, ScalingReport};
 use crate::report::{Artifact, fmt_seconds};
 
 /// A colour per stage, in the order the stages first appear.
-const COLORS: [RGBColor; 7] = [
+const COLORS: [RGBColor; 10] = [
     RGBColor(0x8c, 0x56, 0x4b),
     RGBColor(0x9a, 0x9a, 0x9a),
     RGBColor(0x2e, 0x8b, 0x57),
@@ -19,6 +19,9 @@ const COLORS: [RGBColor; 7] = [
     RGBColor(0xe6, 0x9f, 0x00),
     RGBColor(0x6a, 0x3d, 0x9a),
     RGBColor(0xc0, 0x39, 0x2b),
+    RGBColor(0x1f, 0x9e, 0xa8),
+    RGBColor(0xd6, 0x5f, 0xb0),
+    RGBColor(0x33, 0x33, 0x33),
 ];
 
 fn err(e: impl std::fmt::Display) -> anyhow::Error {
@@ -240,6 +243,14 @@ fn html(report: &ScalingReport, lines: &[(usize, usize)]) -> String {
         report.fits,
         report.budget_seconds
     );
+    for a in &report.absent {
+        let _ = write!(
+            s,
+            "<p class=\"absent\">{} is absent: {}.</p>",
+            esc(&a.name),
+            esc(&a.why)
+        );
+    }
     s += "<h2 id=\"winners\">Which rung should I use?</h2><img id=\"winner-map\" src=\"scaling/winners.svg\" alt=\"the fastest stage per d and k\">\
           <table id=\"winners-table\"><thead><tr><th>d</th><th>k</th><th>at n</th><th>fastest</th><th>per pass</th><th>runner-up</th><th>margin</th></tr></thead><tbody>";
     for w in &report.winners {
