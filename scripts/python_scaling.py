@@ -11,7 +11,8 @@ the passes fixed: no early stop where the peer allows it).
 
 usage: python_scaling.py --cells CELLS.json --out OUT.json --passes 5 --budget 1.0
                          --fits 3 [--threads 2]
-CELLS.json: [{"points": "path.npy", "n": N, "d": D, "k": K}, ...], one (d, k), n ascending.
+CELLS.json: [{"points": "path.npy", "n": N, "d": D, "k": K}, ...], one (d, k), n ascending;
+"points": null where the study did not hand the points over (too big a file).
 """
 
 import argparse
@@ -82,13 +83,16 @@ def main():
             continue
         # Compile and warm on a small slice first (numba's JIT, thread pools), so that no
         # timed fit pays for it.
-        x0 = np.load(cells[0]["points"])
-        k0 = cells[0]["k"]
-        fit(np.ascontiguousarray(x0[: max(40 * k0, 1000)]), np.ascontiguousarray(x0[:k0]), 1)
+        handed = [c for c in cells if c["points"] is not None]
+        if handed:
+            x0, k0 = np.load(handed[0]["points"]), handed[0]["k"]
+            fit(np.ascontiguousarray(x0[: max(40 * k0, 1000)]), np.ascontiguousarray(x0[:k0]), 1)
         last, stopped = None, None
         for cell in cells:
             n, d, k = cell["n"], cell["d"], cell["k"]
             reason = stopped
+            if reason is None and cell["points"] is None:
+                reason = f"the points ({n} × {d}) were too big a file to hand to Python"
             if reason is None and last is not None:
                 predicted = last[1] * n / last[0]
                 if predicted > args.budget:

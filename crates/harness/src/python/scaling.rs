@@ -26,7 +26,8 @@ pub struct Peers {
 
 #[derive(Debug, Serialize)]
 struct LineFile {
-    points: PathBuf,
+    /// `None`: too big to hand over (the script says so in the cell).
+    points: Option<PathBuf>,
     n: usize,
     d: usize,
     k: usize,
@@ -58,10 +59,17 @@ impl Peers {
         self.settings.dir().join("scaling")
     }
 
-    /// Keeps `points` (n × d, for k clusters) for the line's run, if small enough.
+    /// Keeps `points` (n × d, for k clusters) for the line's run; past
+    /// [`MAX_FILE_BYTES`] only their shape, so that the peers' cell says why it is skipped.
     pub fn keep(&mut self, points: &Matrix, k: usize) -> Result<()> {
         let (n, d) = (points.n(), points.d());
         if n * d * 8 > MAX_FILE_BYTES {
+            self.files.push(LineFile {
+                points: None,
+                n,
+                d,
+                k,
+            });
             return Ok(());
         }
         let dir = self.dir();
@@ -69,7 +77,7 @@ impl Peers {
         let path = dir.join(format!("d{d}-k{k}-n{n}.npy"));
         ladder_blobs::io::write_points_npy(&path, points)?;
         self.files.push(LineFile {
-            points: path,
+            points: Some(path),
             n,
             d,
             k,
@@ -104,7 +112,9 @@ impl Peers {
             self.settings.run_timeout,
         );
         for f in self.files.drain(..) {
-            let _ = std::fs::remove_file(&f.points);
+            if let Some(path) = f.points {
+                let _ = std::fs::remove_file(path);
+            }
         }
         result?;
         let text = std::fs::read_to_string(&out).with_context(|| out.display().to_string())?;
