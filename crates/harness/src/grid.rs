@@ -8,7 +8,7 @@ use anyhow::{Context, Result};
 use ladder_core::{Fit, Points, Stage};
 use serde::{Deserialize, Serialize};
 
-use crate::report::{Artifact, Report, SCHEMA_VERSION, write_artifact};
+use crate::report::{Artifact, write_artifact};
 use crate::stats;
 use crate::table::{Align, Table};
 use crate::workloads::Workload;
@@ -48,17 +48,7 @@ impl GridSection {
     pub fn publish(&self, dir: &Path) -> Result<Vec<std::path::PathBuf>> {
         let json = serde_json::to_string_pretty(self)?;
         let mut written = vec![write_artifact(dir, &Artifact::text(GRID_JSON, json))?];
-        let results = dir.join("results.json");
-        if let Ok(text) = std::fs::read_to_string(&results) {
-            match serde_json::from_str::<Report>(&text) {
-                Ok(mut report) if report.schema_version == SCHEMA_VERSION => {
-                    report.grid = Some(self.clone());
-                    written.extend(crate::report::write_all(&report, dir)?);
-                }
-                // An older report is left as it is; the next `cargo bench` redraws it.
-                _ => eprintln!("{}: another schema; not redrawn", results.display()),
-            }
-        }
+        written.extend(crate::report::redraw(dir)?);
         Ok(written)
     }
 }

@@ -12,8 +12,7 @@ use std::time::Duration;
 use anyhow::Result;
 use ladder_core::{FitParams, Matrix, Points, Stage};
 
-use crate::grid::GridSection;
-use crate::history::{self, RunRecord};
+use crate::history::RunRecord;
 use crate::line_profile::LineShare;
 use crate::python::{self, PythonSettings, Reference};
 use crate::report::{
@@ -264,11 +263,8 @@ fn profile_into(
 /// `history.jsonl`), and prints its table.
 pub fn publish(report: &Report, dir: &Path) -> Result<()> {
     let t = std::time::Instant::now();
-    let mut report = report.clone();
-    report.grid = GridSection::read(dir)?;
-    RunRecord::of(&report).append(dir)?;
-    report.history = history::read(dir);
-    report.scaling_study = dir.join("scaling.html").exists();
+    RunRecord::of(report).append(dir)?;
+    let report = report.clone().with_surroundings(dir)?;
     report::write_all(&report, dir)?;
     println!("\n{}", Markdown::table(&report));
     println!("Machine: {}", report.machine.describe());

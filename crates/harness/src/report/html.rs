@@ -14,7 +14,8 @@ use crate::table::Table;
 /// `index.html`.
 pub struct Html;
 
-fn esc(s: &str) -> String {
+/// Text made safe for HTML.
+pub fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

@@ -26,8 +26,9 @@ use crate::grid::GridSection;
 use crate::history::RunRecord;
 use crate::line_profile::LineShare;
 
+pub(crate) use charts::legend;
 pub use charts::{GridChart, HistoryChart, SkipChart, SpeedupChart, SplitChart, TimeChart};
-pub use html::Html;
+pub use html::{Html, esc};
 pub use json::Json;
 pub use ladders::{AbsentRow, Language, PythonSection, SeedFigure};
 pub use machine::Machine;
@@ -374,6 +375,37 @@ pub fn render_all(report: &Report) -> Result<Vec<Artifact>> {
     Ok(files)
 }
 
+impl Report {
+    /// Fills in what lies beside the report in `dir` and is not part of one run: the
+    /// scaling grid's last run, the history of runs, whether the scaling study's page is
+    /// there.
+    pub fn with_surroundings(mut self, dir: &Path) -> Result<Self> {
+        self.grid = GridSection::read(dir)?;
+        self.history = crate::history::read(dir);
+        self.scaling_study = dir.join("scaling.html").exists();
+        Ok(self)
+    }
+}
+
+/// Redraws the report in `dir` from its `results.json` with what now lies beside it (a
+/// new grid, history, scaling study); nothing if there is no report of this schema yet
+/// (the next `cargo bench` draws it). Returns the files written.
+pub fn redraw(dir: &Path) -> Result<Vec<PathBuf>> {
+    let results = dir.join("results.json");
+    let Ok(text) = std::fs::read_to_string(&results) else {
+        return Ok(Vec::new());
+    };
+    match serde_json::from_str::<Report>(&text) {
+        Ok(report) if report.schema_version == SCHEMA_VERSION => {
+            write_all(&report.with_surroundings(dir)?, dir)
+        }
+        _ => {
+            eprintln!("{}: another schema; not redrawn", results.display());
+            Ok(Vec::new())
+        }
+    }
+}
+
 /// Writes the whole report into `dir`, every file whole or not at all.
 pub fn write_all(report: &Report, dir: &Path) -> Result<Vec<PathBuf>> {
     render_all(report)?
@@ -492,6 +524,32 @@ pub(crate) mod tests {
         assert_eq!(r.rows[0].assign_share, Some(0.75));
         // "fast" does different work, so the fastest rung that matches is naive.
         assert_eq!(r.fastest_rung().unwrap().name, "naive");
+    }
+
+    #[test]
+    fn a_redraw_picks_up_what_lies_beside_the_report() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(
+            redraw(dir.path()).unwrap().is_empty(),
+            "no report yet: nothing drawn"
+        );
+        write_all(&sample_report(), dir.path()).unwrap();
+        let page = || std::fs::read_to_string(dir.path().join("index.html")).unwrap();
+        assert!(!page().contains("id=\"scaling\""));
+        std::fs::write(dir.path().join("scaling.html"), "<html></html>").unwrap();
+        crate::history::RunRecord::of(&sample_report())
+            .append(dir.path())
+            .unwrap();
+        redraw(dir.path()).unwrap();
+        assert!(
+            page().contains("href=\"scaling.html\""),
+            "the study is linked"
+        );
+        assert!(
+            page().contains("src=\"history.svg\""),
+            "the history is charted"
+        );
+        assert!(dir.path().join("history.svg").exists());
     }
 
     #[test]

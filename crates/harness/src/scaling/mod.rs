@@ -223,6 +223,8 @@ pub fn run(
     let seconds = started.elapsed().as_secs_f64();
     let report = ScalingReport::new(study, cells, &absent, seconds).finished();
     report.write(dir)?;
+    // The speedup report beside it, if any, now links to the study.
+    crate::report::redraw(dir)?;
     Ok(report)
 }
 

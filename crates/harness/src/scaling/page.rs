@@ -8,7 +8,7 @@ use anyhow::{Result, anyhow};
 use plotters::prelude::*;
 
 use super::{Outcome, ScalingReport};
-use crate::report::{Artifact, fmt_seconds};
+use crate::report::{Artifact, esc, fmt_seconds, legend};
 
 /// A colour per stage, in the order the stages first appear.
 const COLORS: [RGBColor; 10] = [
@@ -26,12 +26,6 @@ const COLORS: [RGBColor; 10] = [
 
 fn err(e: impl std::fmt::Display) -> anyhow::Error {
     anyhow!("drawing a scaling chart: {e}")
-}
-
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
 }
 
 /// The page and its charts.
@@ -132,14 +126,7 @@ fn line_chart(report: &ScalingReport, stages: &[String], (d, k): (usize, usize))
                 .draw_series(points.into_iter().map(|p| Circle::new(p, 3, c.filled())))
                 .map_err(err)?;
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .label_font(("sans-serif", 11))
-            .background_style(WHITE.mix(0.8))
-            .border_style(BLACK)
-            .draw()
-            .map_err(err)?;
+        legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
         root.present().map_err(err)?;
     }
     Ok(svg)
