@@ -223,7 +223,7 @@ fn blobs_writes_labels_and_centers() {
     );
 }
 
-/// Every bad input: a non-zero exit, exactly one line on stderr that names the problem,
+/// Every bad input: exit status 2, exactly one line on stderr that names the problem,
 /// and never a panic.
 #[test]
 fn bad_input_gets_one_clear_line_and_a_nonzero_exit() {
@@ -396,6 +396,8 @@ fn bad_input_gets_one_clear_line_and_a_nonzero_exit() {
         let out = ladder(&args);
         let err = stderr(&out);
         assert!(!out.status.success(), "{args:?} succeeded");
+        // Usage and input errors exit 2 (1 is for failures while running).
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
         assert!(!err.contains("panicked"), "{args:?} panicked: {err}");
         assert_eq!(
             err.trim_end().lines().count(),

@@ -7,12 +7,17 @@ use std::path::Path;
 use anyhow::{Context, Result, bail};
 use ladder_blobs::io::{create_file, npy_layout, read_points};
 use ladder_core::{FitParams, Stage};
-use ladder_distributed::{Distributed, Prepared, Source};
+use ladder_distributed::{CpuError, CpuList, Distributed, Prepared, Source, allowed_cpus};
 
-use super::FitArgs;
+use super::{FitArgs, InputError};
 use crate::record::FitRecord;
 use crate::run::{TimedFit, timed, timed_fit};
 use crate::stages::{self, Engine, OptionGroup, StageOptions};
+
+/// `r`'s error, if any, as the user's: what they gave is wrong (exit status 2).
+fn input<T, E: Into<anyhow::Error>>(r: Result<T, E>) -> Result<T> {
+    r.map_err(|e| InputError(e.into()).into())
+}
 
 /// Fits with the stage the arguments name.
 pub(super) fn fit(args: &FitArgs, given: Vec<(OptionGroup, String)>) -> Result<()> {
@@ -21,7 +26,7 @@ pub(super) fn fit(args: &FitArgs, given: Vec<(OptionGroup, String)>) -> Result<(
         distributed: args.distributed.settings(),
         given,
     };
-    match stages::build(&args.stage, &options)? {
+    match input(stages::build(&args.stage, &options))? {
         Engine::Memory(stage) => fit_in_memory(args, stage),
         Engine::Owned(stage) => fit_in_memory(args, stage.as_ref()),
         Engine::Cluster(stage) => fit_on_cluster(args, &stage),
@@ -30,12 +35,12 @@ pub(super) fn fit(args: &FitArgs, given: Vec<(OptionGroup, String)>) -> Result<(
 
 /// A stage that fits points in memory: read them, fit, report.
 fn fit_in_memory(args: &FitArgs, stage: &dyn Stage) -> Result<()> {
-    let points = read_points(&args.input)?;
+    let points = input(read_points(&args.input))?;
     // Fail before a long fit, not after it, when the result cannot be written.
-    let out = args.out.as_deref().map(create_file).transpose()?;
-    let params = params_from_args(args, points.d())?;
+    let out = input(args.out.as_deref().map(create_file).transpose())?;
+    let params = input(params_from_args(args, points.d()))?;
     let view = points.view();
-    let checked = params.check(view)?;
+    let checked = input(params.check(view))?;
     let run = timed_fit(stage, view, &params, args.repeat)?;
     let initial = checked.initial_centers();
     report_fit(args, out, stage.name(), view.n(), &params, initial, run)
@@ -44,9 +49,16 @@ fn fit_in_memory(args: &FitArgs, stage: &dyn Stage) -> Result<()> {
 /// `--stage distributed`: a `.npy` input is read by every worker, chunk by chunk (out of
 /// core); a CSV input is read into memory first. In a cluster only process 0 reports.
 fn fit_on_cluster(args: &FitArgs, stage: &Distributed) -> Result<()> {
+    // A CPU this process may not use is the user's mistake, said before any fit.
+    let allowed = allowed_cpus();
+    let cpus = stage.cpus.as_deref().unwrap_or_default();
+    if let Some(&cpu) = cpus.iter().find(|c| !allowed.contains(c)) {
+        let allowed = CpuList(allowed);
+        return input(Err(CpuError::NotAllowed { cpu, allowed }));
+    }
     let is_process_0 = stage.cluster.is_process_0();
     let out = match is_process_0 {
-        true => args.out.as_deref().map(create_file).transpose()?,
+        true => input(args.out.as_deref().map(create_file).transpose())?,
         false => None,
     };
     let source = match npy_layout(&args.input) {
@@ -55,7 +67,7 @@ fn fit_on_cluster(args: &FitArgs, stage: &Distributed) -> Result<()> {
             layout,
         },
         Err(_) => {
-            let points = read_points(&args.input)?;
+            let points = input(read_points(&args.input))?;
             Source::Memory {
                 d: points.d(),
                 data: std::sync::Arc::new(points.into_vec()),
@@ -63,9 +75,9 @@ fn fit_on_cluster(args: &FitArgs, stage: &Distributed) -> Result<()> {
         }
     };
     let (n, d) = (source.n(), source.d());
-    let params = params_from_args(args, d)?;
+    let params = input(params_from_args(args, d))?;
     // Checked (and a file read) once, however many fits follow.
-    let prepared = Prepared::new(source, &params)?;
+    let prepared = input(Prepared::new(source, &params))?;
     if !is_process_0 {
         // Process 0 fits 1 + repeat times; every process must take part in each fit.
         for _ in 0..=args.repeat {

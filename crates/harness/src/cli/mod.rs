@@ -151,13 +151,14 @@ fn blobs(args: BlobsArgs) -> Result<()> {
         .std(args.std)
         .seed(args.seed)
         .shuffle(!args.no_shuffle);
-    let blobs = make_blobs(&spec, args.generator)?;
-    write_points(&args.out, &blobs.points)?;
+    let input = |e: anyhow::Error| anyhow::Error::from(InputError(e));
+    let blobs = make_blobs(&spec, args.generator).map_err(|e| input(e.into()))?;
+    write_points(&args.out, &blobs.points).map_err(|e| input(e.into()))?;
     if let Some(path) = &args.labels_out {
-        write_labels_npy(path, &blobs.labels)?;
+        write_labels_npy(path, &blobs.labels).map_err(|e| input(e.into()))?;
     }
     if let Some(path) = &args.centers_out {
-        write_points(path, &blobs.centers)?;
+        write_points(path, &blobs.centers).map_err(|e| input(e.into()))?;
     }
     println!(
         "wrote {} points × {} features ({} blobs, {} generator, seed {}) to {}",
