@@ -30,13 +30,41 @@ fn bar_chart_size(bars: usize) -> (u32, u32) {
 
 /// The name under the bar at `x` (bars stand at 0, 1, 2, …), or nothing between bars.
 fn bar_label<'a>(x: f64, mut rows: impl Iterator<Item = &'a Row>) -> String {
+    tick_label(x, |i| rows.nth(i).map(|r| r.name.clone()))
+}
+
+/// The label of the item at tick `x` when items stand at 0, 1, 2, … (`name(i)`), or
+/// nothing between them.
+fn tick_label(x: f64, name: impl FnOnce(usize) -> Option<String>) -> String {
     let i = x.round();
     match (x - i).abs() < 1e-9 && i >= 0.0 {
-        true => rows
-            .nth(i as usize)
-            .map_or_else(String::new, |r| r.name.clone()),
+        true => name(i as usize).unwrap_or_default(),
         false => String::new(),
     }
+}
+
+/// A labelled line through `points` with a dot at each (the legend shows the line).
+pub(crate) fn dotted_line<'a, DB, X, Y>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
+    points: Vec<(f64, f64)>,
+    color: RGBColor,
+    label: &str,
+) -> Result<()>
+where
+    DB: DrawingBackend + 'a,
+    X: Ranged<ValueType = f64>,
+    Y: Ranged<ValueType = f64>,
+{
+    chart
+        .draw_series(LineSeries::new(points.clone(), color.stroke_width(2)))
+        .map_err(err)?
+        .label(label)
+        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], color));
+    let dots = points
+        .into_iter()
+        .map(|p| Circle::new(p, 3, color.filled()));
+    chart.draw_series(dots).map_err(err)?;
+    Ok(())
 }
 
 fn err(e: impl std::fmt::Display) -> anyhow::Error {
@@ -331,15 +359,7 @@ fn grid_bars(svg: &mut String, rows: &[crate::grid::GridRow]) -> Result<()> {
             (lo.max(1e-6)..hi.max(1e-5)).log_scale(),
         )
         .map_err(err)?;
-    let label = |x: &f64| {
-        let i = x.round();
-        match (x - i).abs() < 1e-9 && i >= 0.0 {
-            true => workloads
-                .get(i as usize)
-                .map_or_else(String::new, |w| w.to_string()),
-            false => String::new(),
-        }
-    };
+    let label = |x: &f64| tick_label(*x, |i| workloads.get(i).map(|w| w.to_string()));
     chart
         .configure_mesh()
         .disable_x_mesh()
@@ -432,15 +452,7 @@ fn history_lines(svg: &mut String, runs: &[crate::history::RunRecord]) -> Result
             (lo.max(1e-9)..hi.max(1e-8)).log_scale(),
         )
         .map_err(err)?;
-    let label = |x: &f64| {
-        let i = x.round();
-        match (x - i).abs() < 1e-9 && i >= 0.0 {
-            true => runs
-                .get(i as usize)
-                .map_or_else(String::new, |r| short(&r.commit)),
-            false => String::new(),
-        }
-    };
+    let label = |x: &f64| tick_label(*x, |i| runs.get(i).map(|r| short(&r.commit)));
     chart
         .configure_mesh()
         .disable_x_mesh()
@@ -464,18 +476,7 @@ fn history_lines(svg: &mut String, runs: &[crate::history::RunRecord]) -> Result
                 Some((i as f64, row.median_seconds))
             })
             .collect();
-        chart
-            .draw_series(LineSeries::new(points.clone(), color.stroke_width(2)))
-            .map_err(err)?
-            .label(name.to_string())
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color));
-        chart
-            .draw_series(
-                points
-                    .into_iter()
-                    .map(|p| Circle::new(p, 3, color.filled())),
-            )
-            .map_err(err)?;
+        dotted_line(&mut chart, points, color, name)?;
     }
     legend(&mut chart, SeriesLabelPosition::UpperRight)?;
     root.present().map_err(err)?;

@@ -8,7 +8,7 @@ use anyhow::Result;
 
 use super::markdown::table;
 use super::sections::{self, LINE_PROFILE_NOTE, MEMORY_NOTE};
-use super::{Artifact, Exporter, Language, Report, Row, RowKind, WIDE_SPREAD};
+use super::{Artifact, Exporter, Language, Machine, Report, Row, RowKind, WIDE_SPREAD};
 use crate::table::Table;
 
 /// `index.html`.
@@ -59,6 +59,21 @@ impl Exporter for Html {
     }
 }
 
+/// Where and when a page's figures were measured, as HTML: the machine, its cores and
+/// threads, the OS and toolchain, the commit and the date.
+pub(crate) fn machine_html(m: &Machine) -> String {
+    format!(
+        "{} ({} logical cores, {} threads; {}; {}), commit <code>{}</code>, {}",
+        esc(&m.cpu),
+        m.logical_cores,
+        m.threads,
+        esc(&m.os),
+        esc(&m.rustc),
+        esc(&m.commit),
+        esc(&m.date)
+    )
+}
+
 /// The page's head, the workload, the machine, and the headline.
 fn head(s: &mut String, report: &Report) {
     let w = &report.workload;
@@ -69,19 +84,13 @@ fn head(s: &mut String, report: &Report) {
          <title>kmeans-ladder speedup report</title><style>{STYLE}</style></head><body>\
          <h1>kmeans-ladder: the speedup report</h1>\
          <p>Workload: {} — {} points × {} features, k = {}, init {}.</p>\
-         <p>Measured on {} ({} logical cores, {} threads; {}; {}), commit <code>{}</code>, {}. Mode: {}.</p>",
+         <p>Measured on {}. Mode: {}.</p>",
         esc(&w.description),
         w.n,
         w.d,
         w.k,
         esc(&w.init),
-        esc(&m.cpu),
-        m.logical_cores,
-        m.threads,
-        esc(&m.os),
-        esc(&m.rustc),
-        esc(&m.commit),
-        esc(&m.date),
+        machine_html(m),
         esc(&report.mode)
     );
     if let Some(best) = report.fastest_rung() {

@@ -26,8 +26,9 @@ use crate::grid::GridSection;
 use crate::history::RunRecord;
 use crate::line_profile::LineShare;
 
-pub(crate) use charts::legend;
 pub use charts::{GridChart, HistoryChart, SkipChart, SpeedupChart, SplitChart, TimeChart};
+pub(crate) use charts::{dotted_line, legend};
+pub(crate) use html::machine_html;
 pub use html::{Html, esc};
 pub use json::Json;
 pub use ladders::{AbsentRow, Language, PythonSection, SeedFigure};
@@ -316,6 +317,16 @@ impl Report {
         })
     }
 
+    /// Fills in what lies beside the report in `dir` and is not part of one run: the
+    /// scaling grid's last run, the history of runs, whether the scaling study's page is
+    /// there.
+    pub fn with_surroundings(mut self, dir: &Path) -> Result<Self> {
+        self.grid = GridSection::read(dir)?;
+        self.history = crate::history::read(dir);
+        self.scaling_study = dir.join("scaling.html").exists();
+        Ok(self)
+    }
+
     /// The fastest Rust rung (not an existing implementation) whose work matches naive's.
     pub fn fastest_rung(&self) -> Option<&Row> {
         self.rows
@@ -373,18 +384,6 @@ pub fn render_all(report: &Report) -> Result<Vec<Artifact>> {
         files.extend(exporter.render(report)?);
     }
     Ok(files)
-}
-
-impl Report {
-    /// Fills in what lies beside the report in `dir` and is not part of one run: the
-    /// scaling grid's last run, the history of runs, whether the scaling study's page is
-    /// there.
-    pub fn with_surroundings(mut self, dir: &Path) -> Result<Self> {
-        self.grid = GridSection::read(dir)?;
-        self.history = crate::history::read(dir);
-        self.scaling_study = dir.join("scaling.html").exists();
-        Ok(self)
-    }
 }
 
 /// Redraws the report in `dir` from its `results.json` with what now lies beside it (a

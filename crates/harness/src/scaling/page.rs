@@ -8,7 +8,7 @@ use anyhow::{Result, anyhow};
 use plotters::prelude::*;
 
 use super::{Outcome, ScalingReport};
-use crate::report::{Artifact, esc, fmt_seconds, legend};
+use crate::report::{Artifact, dotted_line, esc, fmt_seconds, legend, machine_html};
 
 /// A colour per stage, in the order the stages first appear.
 const COLORS: [RGBColor; 10] = [
@@ -117,14 +117,7 @@ fn line_chart(report: &ScalingReport, stages: &[String], (d, k): (usize, usize))
                 .filter(|cell| &cell.stage == stage)
                 .filter_map(|cell| Some((cell.n as f64, cell.median()?)))
                 .collect();
-            chart
-                .draw_series(LineSeries::new(points.clone(), c.stroke_width(2)))
-                .map_err(err)?
-                .label(stage.clone())
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], c));
-            chart
-                .draw_series(points.into_iter().map(|p| Circle::new(p, 3, c.filled())))
-                .map_err(err)?;
+            dotted_line(&mut chart, points, c, stage)?;
         }
         legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
         root.present().map_err(err)?;
@@ -206,19 +199,13 @@ fn html(report: &ScalingReport, lines: &[(usize, usize)]) -> String {
          th:first-child,td:first-child{{text-align:left}}.charts{{display:grid;grid-template-columns:repeat(auto-fill,minmax(460px,1fr));gap:.5em}}\
          td.skipped{{color:#888;font-style:italic;text-align:left}}</style></head><body>\
          <h1>Where each rung wins: the scaling study</h1>\
-         <p>Measured on {} ({} logical cores, {} threads; {}; {}), commit <code>{}</code>, {}; {} in {:.0} s{}. \
+         <p>Measured on {}; {} cells in {:.0} s{}. \
          Each cell: {} passes without early stop on <code>make_blobs(n, centers=k, n_features=d, cluster_std=1)</code> \
          from the fast generator, last-k init; seconds per pass (a whole fit's wall time — validation, layout, \
          start-up included — over its passes), the median of {} fits. A stage whose fit would take more than {:.1} s (predicted from its last n, \
          linear in n) is skipped there and beyond, and says so — nothing here is extrapolated. \
          Back to <a href=\"index.html\">the speedup report</a>; every figure in <a href=\"scaling.json\">scaling.json</a>.</p>",
-        esc(&m.cpu),
-        m.logical_cores,
-        m.threads,
-        esc(&m.os),
-        esc(&m.rustc),
-        esc(&m.commit),
-        esc(&m.date),
+        machine_html(m),
         report.cells.len(),
         report.seconds,
         if report.complete {
