@@ -269,16 +269,36 @@ fn plan(spec: &BlobSpec) -> Result<Plan, BlobsError> {
     })
 }
 
-/// `make_blobs` with the chosen generator.
-pub fn make_blobs(spec: &BlobSpec, generator: Generator) -> Result<Blobs, BlobsError> {
+/// Whether `make_blobs(spec, generator)` would succeed, said before any work (a caller
+/// can check its outputs between the two).
+pub fn check_spec(spec: &BlobSpec, generator: Generator) -> Result<(), BlobsError> {
+    validated(spec, generator).map(|_| ())
+}
+
+/// The plan of a valid spec: every check `make_blobs` makes, before it draws.
+fn validated(spec: &BlobSpec, generator: Generator) -> Result<Plan, BlobsError> {
     let plan = plan(spec)?;
     let (low, high) = spec.center_box;
-    let range = high - low;
-    if plan.given.is_none() && !(low.is_finite() && range.is_finite()) {
+    if plan.given.is_none() && !(low.is_finite() && (high - low).is_finite()) {
         return Err(BlobsError::BadBox(low, high));
     }
+    if generator == Generator::Numpy {
+        u32::try_from(spec.seed).map_err(|_| BlobsError::SeedRange(spec.seed))?;
+        let total: usize = plan.counts.iter().sum();
+        if u32::try_from(total).is_err() {
+            return Err(BlobsError::TooManySamples);
+        }
+    }
+    Ok(plan)
+}
+
+/// `make_blobs` with the chosen generator.
+pub fn make_blobs(spec: &BlobSpec, generator: Generator) -> Result<Blobs, BlobsError> {
+    let plan = validated(spec, generator)?;
+    let (low, high) = spec.center_box;
+    let range = high - low;
     let (points, labels, centers) = match generator {
-        Generator::Numpy => numpy_blobs(spec, &plan, low, range)?,
+        Generator::Numpy => numpy_blobs(spec, &plan, low, range),
         Generator::Fast => fast_blobs(spec, &plan, low, range),
     };
     let d = plan.d;
@@ -294,12 +314,10 @@ type Drawn = (Vec<f64>, Vec<i64>, Vec<f64>);
 
 /// scikit-learn's draw order (§3.8): centers, then each blob's Gaussians row by row,
 /// then one shuffle of the row order.
-fn numpy_blobs(spec: &BlobSpec, plan: &Plan, low: f64, range: f64) -> Result<Drawn, BlobsError> {
-    let seed = u32::try_from(spec.seed).map_err(|_| BlobsError::SeedRange(spec.seed))?;
+/// `spec` was [`validated`]: its seed and sample count fit numpy's 32 bits.
+fn numpy_blobs(spec: &BlobSpec, plan: &Plan, low: f64, range: f64) -> Drawn {
+    let seed = u32::try_from(spec.seed).expect("validated: a 32-bit seed");
     let total: usize = plan.counts.iter().sum();
-    if u32::try_from(total).is_err() {
-        return Err(BlobsError::TooManySamples);
-    }
     let d = plan.d;
     let mut rs = RandomState::new(seed);
     let centers = plan.given.clone().unwrap_or_else(|| {
@@ -328,7 +346,7 @@ fn numpy_blobs(spec: &BlobSpec, plan: &Plan, low: f64, range: f64) -> Result<Dra
         labels = perm.iter().map(|&p| labels[p as usize]).collect();
         points = shuffled;
     }
-    Ok((points, labels, centers))
+    (points, labels, centers)
 }
 
 /// Chunked, parallel blobs: the labels first (sequential, cheap), then every chunk of

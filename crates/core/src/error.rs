@@ -49,7 +49,8 @@ pub enum FitError {
     },
     /// A coordinate beyond [`crate::MAX_ABS_COORDINATE`].
     #[error(
-        "row {row}, feature {col} is {value}: coordinates beyond ±{limit:e} overflow squared distances; rescale the data"
+        "row {row}, feature {col} is {}: coordinates beyond ±{limit:e} overflow squared distances; rescale the data",
+        short(*value)
     )]
     TooLarge {
         /// The row, counted from 0 over the whole input.
@@ -77,6 +78,19 @@ pub enum FitError {
     /// A value of the given initial centers is not valid (NaN, infinite or too large).
     #[error("initial centers: {0}")]
     BadInitialCenter(Box<FitError>),
+}
+
+/// `x` in short scientific form (`1e300`, `-1.2346e151`): a message stays short
+/// whatever the value.
+fn short(x: f64) -> String {
+    let text = format!("{x:.4e}");
+    match text.split_once('e') {
+        Some((mantissa, exponent)) if mantissa.contains('.') => {
+            let mantissa = mantissa.trim_end_matches('0').trim_end_matches('.');
+            format!("{mantissa}e{exponent}")
+        }
+        _ => text,
+    }
 }
 
 impl FitError {
@@ -137,6 +151,23 @@ impl StageError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn big_values_are_shown_short() {
+        assert_eq!(short(1e300), "1e300");
+        assert_eq!(short(-1.234567e151), "-1.2346e151");
+        let err = FitError::TooLarge {
+            row: 1,
+            col: 0,
+            value: 1e300,
+            limit: 1e150,
+        };
+        assert!(
+            err.to_string()
+                .starts_with("row 1, feature 0 is 1e300: coordinates beyond ±1e150"),
+            "{err}"
+        );
+    }
 
     #[test]
     fn row_offsets_move_only_row_numbers() {

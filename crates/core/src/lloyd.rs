@@ -125,8 +125,14 @@ impl Lloyd {
     pub fn end_pass(&mut self) {
         self.converged = self.centers == self.previous;
         self.update_seconds += self.update_started.elapsed().as_secs_f64();
-        self.pass_seconds
-            .push(self.pass_started.elapsed().as_secs_f64());
+        let seconds = self.pass_started.elapsed().as_secs_f64();
+        self.pass_seconds.push(seconds);
+        crate::observe::pass_done(crate::PassDone {
+            iteration: self.iterations,
+            max_iter: self.max_iter,
+            seconds,
+            converged: self.converged,
+        });
     }
 
     /// The fit: the last pass's `labels` and their `inertia`, the centers after the last

@@ -6,9 +6,15 @@ use serde::Serialize;
 
 use crate::run::{TimedFit, Timing, seconds};
 
-/// The JSON record `ladder fit --out` writes.
+/// The version of [`FitRecord`]'s JSON: raised when a field changes meaning or goes.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The JSON record `ladder fit --out` writes (documented in the README, "ladder fit
+/// --out"), and the model `ladder predict` reads.
 #[derive(Debug, Clone, Serialize)]
 pub struct FitRecord {
+    /// [`SCHEMA_VERSION`].
+    pub schema_version: u32,
     /// The stage's name.
     pub stage: String,
     /// The input file, as given.
@@ -67,6 +73,7 @@ impl FitRecord {
         let d = fit.d;
         let rows = |v: &[f64]| v.chunks_exact(d).map(<[f64]>::to_vec).collect();
         Self {
+            schema_version: SCHEMA_VERSION,
             stage: stage.to_string(),
             input: input.to_string(),
             n,

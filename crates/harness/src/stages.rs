@@ -127,6 +127,22 @@ pub fn build(name: &str, options: &StageOptions) -> Result<Engine, StageChoiceEr
     })
 }
 
+/// Every stage in ladder order, each built with the options of its own group: what
+/// `ladder fit --stage all` runs.
+pub fn build_every(options: &StageOptions) -> Result<Vec<Engine>, StageChoiceError> {
+    ENTRIES
+        .iter()
+        .map(|&(stage, takes)| {
+            let given = options.given.iter().filter(|(g, _)| Some(*g) == takes);
+            let own = StageOptions {
+                given: given.cloned().collect(),
+                ..options.clone()
+            };
+            build(stage.name(), &own)
+        })
+        .collect()
+}
+
 /// A stage name that is not in [`all`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct UnknownStage(pub String);

@@ -270,12 +270,9 @@ fn bad_input_gets_one_clear_line_and_a_nonzero_exit() {
         (vec!["fit", "--input", &missing, "--k", "3"], "no such file"),
         (
             vec!["fit", "--input", &garbage, "--k", "3"],
-            "not a 2-D float .npy",
+            "not a float .npy array of points",
         ),
-        (
-            vec!["fit", "--input", &labels, "--k", "3"],
-            "dtype is '<i8'",
-        ),
+        (vec!["fit", "--input", &labels, "--k", "3"], "dtype is <i8"),
         (vec!["fit", "--input", &ragged, "--k", "1"], "line 3"),
         (vec!["fit", "--input", &words, "--k", "1"], "not a number"),
         (vec!["fit", "--input", &nan, "--k", "1"], "NaN"),
@@ -406,7 +403,36 @@ fn bad_input_gets_one_clear_line_and_a_nonzero_exit() {
         );
         assert!(err.starts_with("ladder: error: "), "{args:?}: {err}");
         assert!(err.contains(want), "{args:?}: expected {want:?} in {err}");
+        assert!(err.len() < 300, "{args:?}: {} chars: {err}", err.len());
+        // No clause said twice ("…: X: X").
+        let message = err.trim_start_matches("ladder: error: ").trim_end();
+        let clauses: Vec<&str> = message.split([':', ';']).map(str::trim).collect();
+        for (i, c) in clauses.iter().enumerate() {
+            let again = clauses[i + 1..].contains(c) && c.len() > 3;
+            assert!(!again, "{args:?}: {c:?} repeated in {err}");
+        }
     }
+    // Nothing half-written was left: no output, no temporary file.
+    let mut left: Vec<String> = std::fs::read_dir(d)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    let mut made = vec![
+        "c3.csv",
+        "empty.csv",
+        "garbage.npy",
+        "inf.csv",
+        "labels.npy",
+        "nan.csv",
+        "notes.npy",
+        "p.npy",
+        "ragged.csv",
+        "seed.npy",
+        "words.csv",
+    ];
+    made.sort();
+    assert_eq!(left, made);
 }
 
 /// A results.json of two rows, naive and pruned, at these medians (±1 %).

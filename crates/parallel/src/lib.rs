@@ -131,6 +131,20 @@ impl Stage for Parallel {
     }
 }
 
+/// Labels every point with its nearest of the `k × d` row-major `centers` — the
+/// contract's rule, the lowest index winning a tie — with this rung's kernel and
+/// threads: one assignment pass, what assigning new points to a fitted model needs.
+/// `labels` has one entry per point.
+pub fn predict(points: ladder_core::Points<'_>, centers: &[f64], labels: &mut [u32]) {
+    let k = centers.len() / points.d();
+    assert_eq!(labels.len(), points.n(), "a label per point");
+    assert!(
+        k > 0 && k * points.d() == centers.len(),
+        "k ≥ 1 whole centers"
+    );
+    ParallelSteps::new(points, k).assign(centers, labels);
+}
+
 /// The instruction set a kernel was compiled for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]

@@ -414,3 +414,22 @@ fn own_distances_are_the_contracts() {
         }
     }
 }
+
+#[test]
+fn predict_gives_the_contracts_labels_on_any_thread_count() {
+    use ladder_test_support::on_threads;
+    for (n, d, k) in [(3, 2, 10), (5000, 2, 10), (20_000, 16, 40), (9000, 64, 7)] {
+        let mut data = clustered(n, d, 5);
+        // Rounded coordinates: many exact ties between centers.
+        data.iter_mut().for_each(|x| *x = x.round());
+        let points = Points::new(&data, d).unwrap();
+        let centers: Vec<f64> = (0..k * d).map(|i| data[(i * 7919) % data.len()]).collect();
+        let mut want = vec![0; n];
+        ladder_core::assign_nearest(points, &centers, &mut want);
+        for threads in [1, 2, 3] {
+            let mut got = vec![u32::MAX; n];
+            on_threads(threads, || predict(points, &centers, &mut got));
+            assert_eq!(got, want, "n {n} d {d} k {k}, {threads} threads");
+        }
+    }
+}

@@ -106,6 +106,25 @@ impl Ladder {
             .expect("the ladder binary runs")
     }
 
+    /// Runs it to the end with `stdin` as its standard input.
+    pub fn run_with_stdin(&self, args: &[&str], stdin: &[u8]) -> Output {
+        use std::io::Write;
+        let mut child = Command::new(self.program)
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the ladder binary starts");
+        let mut pipe = child.stdin.take().expect("a piped stdin");
+        let bytes = stdin.to_vec();
+        // Written from another thread, so a child that stops reading cannot block us.
+        let writer = std::thread::spawn(move || pipe.write_all(&bytes));
+        let out = child.wait_with_output().expect("the ladder binary runs");
+        let _ = writer.join();
+        out
+    }
+
     /// Runs it, asserts that it succeeded, and returns its stdout.
     pub fn ok(&self, args: &[&str]) -> String {
         let out = self.run(args);

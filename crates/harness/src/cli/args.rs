@@ -4,17 +4,46 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 use ladder_blobs::Generator;
+use ladder_blobs::io::{Delimiter, Input};
 use ladder_core::{FitParams, Init};
 use ladder_distributed::{CpuList, Distributed, Settings};
 use ladder_pruned::Pruning;
 
-/// Lloyd's k-means, rung by rung: generate blob data, fit it with any stage, list stages.
+/// What `ladder --help` ends with.
+const EXIT_CODES: &str = "\
+Exit status:
+  0  success
+  1  a failure while running (a cluster process died, a write failed mid-way)
+  2  a usage or input problem: arguments, missing, unreadable or malformed files,
+     bad values, k larger than the number of points, outputs that cannot be written
+  3  ladder compare: a row regressed beyond --threshold
+
+Every error is one line on stderr that names the file or option, says what is wrong
+and how to fix it. Outputs are written whole or not at all.";
+
+/// Lloyd's k-means, rung by rung: generate blob data, fit it with any stage (or every
+/// stage), assign new points to a fitted model, list stages, compare runs.
 #[derive(Debug, Parser)]
-#[command(name = "ladder", version, about)]
+#[command(name = "ladder", version, about, after_help = EXIT_CODES)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+    /// How much to say.
+    #[command(flatten)]
+    pub verbosity: Verbosity,
+}
+
+/// `--quiet` and `--verbose`, for every subcommand.
+#[derive(Debug, Clone, Copy, Default, Args)]
+pub struct Verbosity {
+    /// Print nothing but errors (no summary, notes or progress bar); files are still
+    /// written.
+    #[arg(long, short, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Also say how the input was read and each pass's time, on stderr.
+    #[arg(long, short, global = true)]
+    pub verbose: bool,
 }
 
 /// The subcommands.
@@ -22,8 +51,11 @@ pub struct Cli {
 pub enum Command {
     /// Generate blob data: scikit-learn's make_blobs, bit for bit with --generator numpy.
     Blobs(BlobsArgs),
-    /// Fit k-means to points from a .npy or CSV file and report the result.
+    /// Fit k-means to points from a .npy or CSV file (or stdin) and report the result;
+    /// --stage all runs every stage and prints their speedup table.
     Fit(FitArgs),
+    /// Assign new points to the centers of a `ladder fit --out` result.
+    Predict(PredictArgs),
     /// List the stages of the ladder.
     Stages,
     /// Run `ladder fit --stage distributed` as a cluster of processes on this machine.
@@ -94,36 +126,68 @@ pub struct BlobsArgs {
     pub centers_out: Option<PathBuf>,
 }
 
+/// Where points come from and how CSV is split: `ladder fit` and `ladder predict`.
+#[derive(Debug, Args)]
+pub struct InputArgs {
+    /// Points: a .npy file (float64 or float32, C or Fortran order; 1-D is one feature)
+    /// or CSV, one point per row; `-` reads either from stdin.
+    #[arg(long, value_name = "FILE")]
+    pub input: Input,
+    /// The CSV delimiter: comma, tab, semicolon or whitespace [default: detected].
+    #[arg(long, value_name = "D")]
+    pub delimiter: Option<Delimiter>,
+    /// Write each point's cluster: .npy (int64) or .csv (one per line).
+    #[arg(long, value_name = "FILE")]
+    pub labels_out: Option<PathBuf>,
+}
+
+/// `ladder predict`.
+#[derive(Debug, Args)]
+pub struct PredictArgs {
+    /// A `ladder fit --out` result (its centers are used).
+    #[arg(long, value_name = "FILE")]
+    pub model: PathBuf,
+    /// The points to assign, and where their labels go.
+    #[command(flatten)]
+    pub input: InputArgs,
+}
+
 /// `ladder fit`.
 #[derive(Debug, Args)]
 pub struct FitArgs {
-    /// Points: a 2-D float .npy file (float64 or float32) or a CSV file, one point per row.
-    #[arg(long, value_name = "FILE")]
-    pub input: PathBuf,
+    /// The points, and where their labels go.
+    #[command(flatten)]
+    pub input: InputArgs,
     /// Number of clusters (may be left out with --init-centers, which then sets it).
     #[arg(long, value_name = "K")]
     pub k: Option<usize>,
-    /// Which stage fits (see `ladder stages`).
+    /// Which stage fits (see `ladder stages`), or `all`: every stage from the same initial
+    /// centers, checked to agree, with a speedup table.
     #[arg(long, default_value = "naive")]
     pub stage: String,
     /// Initial centers: last-k (the seed's points[-k:]), first-k, random, kmeans++.
     #[arg(long, default_value = "last-k")]
     pub init: Init,
-    /// Start from these centers instead (.npy or CSV, k rows of d values).
+    /// Start from these centers instead (.npy or CSV, k rows of d values; - for stdin).
     #[arg(long, value_name = "FILE", conflicts_with = "init")]
-    pub init_centers: Option<PathBuf>,
+    pub init_centers: Option<Input>,
     /// Seed of the random and kmeans++ inits.
     #[arg(long, value_name = "X", default_value_t = 0)]
     pub seed: u64,
     /// Stop after this many assignment passes if not converged.
     #[arg(long, value_name = "M", default_value_t = FitParams::DEFAULT_MAX_ITER)]
     pub max_iter: usize,
-    /// Fit once to warm up, then R more times, and report min and median seconds.
+    /// Fit once to warm up, then R more times, and report min and median seconds (0: the
+    /// one fit's time).
     #[arg(long, value_name = "R", default_value_t = 0)]
     pub repeat: usize,
-    /// Write the full result (labels, centers, timings) as JSON.
+    /// Write the full result (labels, centers, timings) as JSON (schema_version 1; the
+    /// model `ladder predict` reads).
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+    /// Write the final centers: .npy or .csv, k rows of d values.
+    #[arg(long, value_name = "FILE")]
+    pub centers_out: Option<PathBuf>,
     /// Run all --max-iter passes even after convergence (for timing a fixed number).
     #[arg(long)]
     pub no_early_stop: bool,

@@ -1,54 +1,121 @@
-//! `ladder fit`: a stage on the user's points, timed, summarised, and written as JSON.
-
-use std::fs::File;
-use std::io::{BufWriter, Write};
-use std::path::Path;
+//! `ladder fit`: a stage on the user's points, timed, summarised, and written as JSON,
+//! labels and centers.
 
 use anyhow::{Context, Result, bail};
-use ladder_blobs::io::{create_file, npy_layout, read_points};
-use ladder_core::{FitParams, Stage};
-use ladder_distributed::{CpuError, CpuList, Distributed, Prepared, Source, allowed_cpus};
+use ladder_blobs::io::{Input, Output, npy_layout, read_input};
+use ladder_core::{FitParams, Matrix, Stage};
+use ladder_distributed::{
+    CpuError, CpuList, Distributed, DistributedError, Prepared, Source, allowed_cpus,
+};
 
-use super::{FitArgs, InputError};
+use super::progress::Voice;
+use super::{FitArgs, about, input, load};
 use crate::record::FitRecord;
-use crate::run::{TimedFit, timed, timed_fit};
+use crate::run::{timed, timed_fit};
 use crate::stages::{self, Engine, OptionGroup, StageOptions};
 
-/// `r`'s error, if any, as the user's: what they gave is wrong (exit status 2).
-fn input<T, E: Into<anyhow::Error>>(r: Result<T, E>) -> Result<T> {
-    r.map_err(|e| InputError(e.into()).into())
-}
-
-/// Fits with the stage the arguments name.
-pub(super) fn fit(args: &FitArgs, given: Vec<(OptionGroup, String)>) -> Result<()> {
-    let options = StageOptions {
+/// The stage options the arguments give.
+pub(super) fn options(args: &FitArgs, given: Vec<(OptionGroup, String)>) -> StageOptions {
+    StageOptions {
         pruning: args.pruned.pruning,
         distributed: args.distributed.settings(),
         given,
-    };
-    match input(stages::build(&args.stage, &options))? {
-        Engine::Memory(stage) => fit_in_memory(args, stage),
-        Engine::Owned(stage) => fit_in_memory(args, stage.as_ref()),
-        Engine::Cluster(stage) => fit_on_cluster(args, &stage),
+    }
+}
+
+/// Fits with the stage the arguments name, or with every stage (`--stage all`).
+pub(super) fn fit(args: &FitArgs, given: Vec<(OptionGroup, String)>, voice: &Voice) -> Result<()> {
+    if args.stage == super::all::ALL {
+        return super::all::fit_all(args, &options(args, given), voice);
+    }
+    match input(stages::build(&args.stage, &options(args, given)))? {
+        Engine::Memory(stage) => fit_in_memory(args, stage, voice),
+        Engine::Owned(stage) => fit_in_memory(args, stage.as_ref(), voice),
+        Engine::Cluster(stage) => fit_on_cluster(args, &stage, voice),
+    }
+}
+
+/// The files a fit writes, created (as temporary files beside their paths) before the
+/// fit, so that one that cannot be written is said before a long fit, not after it.
+pub(super) struct Outputs {
+    json: Option<Output>,
+    labels: Option<Output>,
+    centers: Option<Output>,
+}
+
+impl Outputs {
+    /// The outputs the arguments name (none for a cluster's other processes).
+    pub(super) fn create(args: &FitArgs) -> Result<Self> {
+        let create = |path: &Option<std::path::PathBuf>| {
+            input(path.as_deref().map(Output::create).transpose())
+        };
+        Ok(Self {
+            json: create(&args.out)?,
+            labels: create(&args.input.labels_out)?,
+            centers: create(&args.centers_out)?,
+        })
+    }
+
+    fn none() -> Self {
+        Self {
+            json: None,
+            labels: None,
+            centers: None,
+        }
+    }
+
+    /// Writes each file from `record` and says where; a failure now is one while
+    /// running (exit status 1).
+    pub(super) fn write(
+        self,
+        record: &impl serde::Serialize,
+        fit: &FitRecord,
+        voice: &Voice,
+    ) -> Result<()> {
+        if let Some(out) = self.json {
+            let path = out.path().to_path_buf();
+            out.write_with(|w| {
+                serde_json::to_writer(&mut *w, record).map_err(std::io::Error::from)?;
+                w.write_all(b"\n")
+            })?;
+            voice.say(&format!("wrote {}", path.display()));
+        }
+        if let Some(out) = self.labels {
+            let path = out.path().to_path_buf();
+            let labels: Vec<i64> = fit.labels.iter().map(|&l| i64::from(l)).collect();
+            out.write_labels(&labels)?;
+            voice.say(&format!("wrote {}", path.display()));
+        }
+        if let Some(out) = self.centers {
+            let path = out.path().to_path_buf();
+            let centers = Matrix::new(fit.centers.concat(), fit.d).expect("k rows of d values");
+            out.write_points(&centers)?;
+            voice.say(&format!("wrote {}", path.display()));
+        }
+        Ok(())
     }
 }
 
 /// A stage that fits points in memory: read them, fit, report.
-fn fit_in_memory(args: &FitArgs, stage: &dyn Stage) -> Result<()> {
-    let points = input(read_points(&args.input))?;
-    // Fail before a long fit, not after it, when the result cannot be written.
-    let out = input(args.out.as_deref().map(create_file).transpose())?;
+fn fit_in_memory(args: &FitArgs, stage: &dyn Stage, voice: &Voice) -> Result<()> {
+    let points = load(&args.input, voice)?;
+    let outputs = Outputs::create(args)?;
     let params = input(params_from_args(args, points.d()))?;
     let view = points.view();
-    let checked = input(params.check(view))?;
-    let run = timed_fit(stage, view, &params, args.repeat)?;
+    let checked = params.check(view).map_err(about(&args.input.input))?;
+    let run = {
+        let _bar = voice.fit_bar(stage.name(), params.max_iter);
+        timed_fit(stage, view, &params, args.repeat)?
+    };
+    let name = args.input.input.to_string();
     let initial = checked.initial_centers();
-    report_fit(args, out, stage.name(), view.n(), &params, initial, run)
+    let record = FitRecord::new(stage.name(), &name, view.n(), &params, initial, run);
+    report_fit(record, outputs, voice)
 }
 
 /// `--stage distributed`: a `.npy` input is read by every worker, chunk by chunk (out of
 /// core); a CSV input is read into memory first. In a cluster only process 0 reports.
-fn fit_on_cluster(args: &FitArgs, stage: &Distributed) -> Result<()> {
+fn fit_on_cluster(args: &FitArgs, stage: &Distributed, voice: &Voice) -> Result<()> {
     // A CPU this process may not use is the user's mistake, said before any fit.
     let allowed = allowed_cpus();
     let cpus = stage.cpus.as_deref().unwrap_or_default();
@@ -57,17 +124,23 @@ fn fit_on_cluster(args: &FitArgs, stage: &Distributed) -> Result<()> {
         return input(Err(CpuError::NotAllowed { cpu, allowed }));
     }
     let is_process_0 = stage.cluster.is_process_0();
-    let out = match is_process_0 {
-        true => input(args.out.as_deref().map(create_file).transpose())?,
-        false => None,
+    if args.input.input == Input::Stdin && stage.cluster.processes() > 1 {
+        return input(Err(anyhow::anyhow!(
+            "--input -: a cluster's processes cannot share stdin; give the points as a file"
+        )));
+    }
+    let outputs = match is_process_0 {
+        true => Outputs::create(args)?,
+        false => Outputs::none(),
     };
-    let source = match npy_layout(&args.input) {
-        Ok(layout) => Source::File {
-            path: args.input.clone(),
+    let layout = args.input.input.path().map(npy_layout);
+    let source = match (layout, &args.input.input) {
+        (Some(Ok(layout)), Input::File(path)) => Source::File {
+            path: path.clone(),
             layout,
         },
-        Err(_) => {
-            let points = input(read_points(&args.input))?;
+        _ => {
+            let points = load(&args.input, voice)?;
             Source::Memory {
                 d: points.d(),
                 data: std::sync::Arc::new(points.into_vec()),
@@ -77,29 +150,37 @@ fn fit_on_cluster(args: &FitArgs, stage: &Distributed) -> Result<()> {
     let (n, d) = (source.n(), source.d());
     let params = input(params_from_args(args, d))?;
     // Checked (and a file read) once, however many fits follow.
-    let prepared = input(Prepared::new(source, &params))?;
+    let prepared = match Prepared::new(source, &params) {
+        Err(DistributedError::Fit(e)) => return Err(about(&args.input.input)(e)),
+        other => input(other)?,
+    };
     if !is_process_0 {
         // Process 0 fits 1 + repeat times; every process must take part in each fit.
         for _ in 0..=args.repeat {
             stage.fit_prepared(&prepared)?;
         }
-        println!(
+        voice.say(&format!(
             "process {} of the cluster: done (process 0 has the result)",
             args.distributed.process.unwrap_or(0)
-        );
+        ));
         return Ok(());
     }
-    let run = timed(stage.name(), args.repeat, || {
-        stage
-            .fit_prepared(&prepared)?
-            .context("process 0 returned no result")
-    })?;
+    let run = {
+        let _bar = voice.fit_bar(stage.name(), params.max_iter);
+        timed(stage.name(), args.repeat, || {
+            stage
+                .fit_prepared(&prepared)?
+                .context("process 0 returned no result")
+        })?
+    };
+    let name = args.input.input.to_string();
     let initial = prepared.initial_centers();
-    report_fit(args, out, stage.name(), n, &params, initial, run)
+    let record = FitRecord::new(stage.name(), &name, n, &params, initial, run);
+    report_fit(record, outputs, voice)
 }
 
 /// The fit's parameters from the arguments, for points of `d` features.
-fn params_from_args(args: &FitArgs, d: usize) -> Result<FitParams> {
+pub(super) fn params_from_args(args: &FitArgs, d: usize) -> Result<FitParams> {
     let mut params = FitParams::new(0)
         .init(args.init)
         .seed(args.seed)
@@ -108,19 +189,27 @@ fn params_from_args(args: &FitArgs, d: usize) -> Result<FitParams> {
     params.k = match (&args.init_centers, args.k) {
         (None, Some(k)) => k,
         (None, None) => bail!("--k is required: give the number of clusters, e.g. --k 10"),
+        (Some(Input::Stdin), _) if args.input.input == Input::Stdin => {
+            bail!(
+                "--init-centers -: stdin already holds the points (--input -); give the centers as a file"
+            )
+        }
         (Some(path), k) => {
-            let centers = read_points(path)?;
+            let options = ladder_blobs::io::ReadOptions {
+                delimiter: args.input.delimiter,
+            };
+            let centers = read_input(path, &options)?.points;
             if centers.d() != d {
                 bail!(
                     "{}: the initial centers have {} features but the points have {d}; give centers with {d} columns",
-                    path.display(),
+                    path,
                     centers.d(),
                 );
             }
             if let Some(k) = k.filter(|&k| k != centers.n()) {
                 bail!(
                     "{}: --k {k} but the file has {} initial centers; drop --k or make them agree",
-                    path.display(),
+                    path,
                     centers.n()
                 );
             }
@@ -132,31 +221,14 @@ fn params_from_args(args: &FitArgs, d: usize) -> Result<FitParams> {
     Ok(params)
 }
 
-/// Prints a fit's summary and writes its JSON record.
-fn report_fit(
-    args: &FitArgs,
-    out: Option<File>,
-    stage: &str,
-    n: usize,
-    params: &FitParams,
-    initial: &[f64],
-    run: TimedFit,
-) -> Result<()> {
-    let input = args.input.display().to_string();
-    let record = FitRecord::new(stage, &input, n, params, initial, run);
-    println!("{}", record.summary());
-    if let (Some(file), Some(path)) = (out, &args.out) {
-        write_json(file, path, &record)?;
-        println!("wrote {}", path.display());
+/// Prints a fit's summary and writes its files.
+fn report_fit(record: FitRecord, outputs: Outputs, voice: &Voice) -> Result<()> {
+    voice.say(&record.summary());
+    if !record.converged {
+        voice.note(&format!(
+            "the fit stopped at --max-iter {} before converging; raise it for the converged centers",
+            record.max_iter
+        ));
     }
-    Ok(())
-}
-
-fn write_json(file: File, path: &Path, record: &FitRecord) -> Result<()> {
-    let mut writer = BufWriter::new(file);
-    serde_json::to_writer(&mut writer, record)
-        .map_err(std::io::Error::from)
-        .and_then(|()| writer.write_all(b"\n"))
-        .and_then(|()| writer.flush())
-        .with_context(|| path.display().to_string())
+    outputs.write(&record, &record, voice)
 }

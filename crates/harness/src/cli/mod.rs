@@ -1,22 +1,29 @@
 //! The `ladder` command line: its arguments (`args.rs`, clap) and what each subcommand
-//! does (`fit.rs`, `cluster.rs`, and `blobs` and `stages` here). The binary only calls
-//! [`parse`] and [`run`].
+//! does (`fit.rs`, `all.rs` for `--stage all`, `predict.rs`, `cluster.rs`, and `blobs`,
+//! `stages` and `compare` here); what it says besides results is `progress.rs`. The
+//! binary only calls [`parse`] and [`run`].
 
+mod all;
 mod args;
 mod cluster;
 mod fit;
+mod predict;
+mod progress;
 
 use std::ffi::OsString;
 
 use anyhow::Result;
 use clap::parser::ValueSource;
 use clap::{ArgMatches, Args, CommandFactory, FromArgMatches};
-use ladder_blobs::io::{write_labels_npy, write_points};
-use ladder_blobs::{BlobSpec, make_blobs};
+use ladder_blobs::io::{Output, ReadOptions, read_input};
+use ladder_blobs::{BlobSpec, check_spec, make_blobs};
+use ladder_core::Matrix;
 
 pub use args::{
-    BlobsArgs, Cli, ClusterArgs, Command, CompareArgs, DistributedArgs, FitArgs, PrunedArgs,
+    BlobsArgs, Cli, ClusterArgs, Command, CompareArgs, DistributedArgs, FitArgs, InputArgs,
+    PredictArgs, PrunedArgs, Verbosity,
 };
+use progress::Voice;
 
 use crate::compare;
 use crate::stages::{self, OptionGroup};
@@ -35,6 +42,36 @@ pub enum Status {
 #[derive(Debug, thiserror::Error)]
 #[error("{0:#}")]
 pub struct InputError(pub anyhow::Error);
+
+/// `r`'s error, if any, as the user's: what they gave is wrong (exit status 2).
+fn input<T, E: Into<anyhow::Error>>(r: Result<T, E>) -> Result<T> {
+    r.map_err(|e| InputError(e.into()).into())
+}
+
+/// A problem with the points of the input called `name`, as the user's error naming it.
+fn about<E: std::fmt::Display>(name: &ladder_blobs::io::Input) -> impl Fn(E) -> anyhow::Error + '_ {
+    move |e| InputError(anyhow::anyhow!("{name}: {e}")).into()
+}
+
+/// The points `args` name, read with its delimiter; a note on stderr when the input was
+/// read in a way the user should know (a 1-D array), and how it was read when verbose.
+fn load(args: &InputArgs, voice: &Voice) -> Result<Matrix> {
+    let options = ReadOptions {
+        delimiter: args.delimiter,
+    };
+    let loaded = input(read_input(&args.input, &options))?;
+    let name = args.input.name();
+    if let Some(note) = loaded.note(name) {
+        voice.note(&note);
+    }
+    let (n, d) = (loaded.points.n(), loaded.points.d());
+    voice.detail(&format!(
+        "{}: {}; {n} points × {d} features",
+        name.display(),
+        loaded.format
+    ));
+    Ok(loaded.points)
+}
 
 /// A parsed command line.
 #[derive(Debug)]
@@ -95,14 +132,16 @@ pub fn one_line(err: &clap::Error) -> String {
 /// Runs one parsed command line; what it prints goes to stdout.
 pub fn run(invocation: Invocation) -> Result<Status> {
     let done = |r: Result<()>| r.map(|()| Status::Done);
+    let voice = Voice::new(invocation.cli.verbosity);
     match invocation.cli.command {
-        Command::Blobs(args) => done(blobs(args)),
-        Command::Fit(args) => done(fit::fit(&args, invocation.given)),
+        Command::Blobs(args) => done(blobs(args, &voice)),
+        Command::Fit(args) => done(fit::fit(&args, invocation.given, &voice)),
+        Command::Predict(args) => done(predict::predict(&args, &voice)),
         Command::Cluster(args) => done(cluster::cluster(&args)),
         Command::Compare(args) => compare_runs(&args),
         Command::Stages => {
             for stage in stages::all() {
-                println!("{:<20} {}", stage.name(), stage.summary());
+                voice.say(&format!("{:<20} {}", stage.name(), stage.summary()));
             }
             Ok(Status::Done)
         }
@@ -145,22 +184,34 @@ fn compare_runs(args: &CompareArgs) -> Result<Status> {
     Ok(Status::Regressed)
 }
 
-fn blobs(args: BlobsArgs) -> Result<()> {
+fn blobs(args: BlobsArgs, voice: &Voice) -> Result<()> {
     let spec = BlobSpec::new(args.samples, args.centers)
         .features(args.features)
         .std(args.std)
         .seed(args.seed)
         .shuffle(!args.no_shuffle);
-    let input = |e: anyhow::Error| anyhow::Error::from(InputError(e));
-    let blobs = make_blobs(&spec, args.generator).map_err(|e| input(e.into()))?;
-    write_points(&args.out, &blobs.points).map_err(|e| input(e.into()))?;
-    if let Some(path) = &args.labels_out {
-        write_labels_npy(path, &blobs.labels).map_err(|e| input(e.into()))?;
+    // The spec is valid and every output can be created, or the user hears so before
+    // any work.
+    input(check_spec(&spec, args.generator))?;
+    let create = |path: Option<&std::path::Path>| input(path.map(Output::create).transpose());
+    let out = create(Some(&args.out))?.expect("--out is required");
+    let labels = create(args.labels_out.as_deref())?;
+    let centers = create(args.centers_out.as_deref())?;
+    let blobs = {
+        let _spinner = voice.spinner("generating blobs");
+        input(make_blobs(&spec, args.generator))?
+    };
+    {
+        let _spinner = voice.spinner("writing");
+        out.write_points(&blobs.points)?;
+        if let Some(labels) = labels {
+            labels.write_labels(&blobs.labels)?;
+        }
+        if let Some(centers) = centers {
+            centers.write_points(&blobs.centers)?;
+        }
     }
-    if let Some(path) = &args.centers_out {
-        write_points(path, &blobs.centers).map_err(|e| input(e.into()))?;
-    }
-    println!(
+    voice.say(&format!(
         "wrote {} points × {} features ({} blobs, {} generator, seed {}) to {}",
         blobs.points.n(),
         blobs.points.d(),
@@ -168,7 +219,7 @@ fn blobs(args: BlobsArgs) -> Result<()> {
         args.generator,
         args.seed,
         args.out.display()
-    );
+    ));
     Ok(())
 }
 
