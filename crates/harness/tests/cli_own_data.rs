@@ -409,3 +409,63 @@ fn quiet_says_nothing_and_verbose_says_how_the_input_was_read() {
     // Not a terminal: no progress bar drawn.
     assert!(!err.contains("pass 1/"), "{err}");
 }
+
+#[test]
+fn an_interrupt_removes_the_outputs_under_way_and_exits_130() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let points = path(d, "many.npy");
+    LADDER.ok(&[
+        "blobs",
+        "--samples",
+        "200000",
+        "--centers",
+        "50",
+        "--features",
+        "4",
+        "--generator",
+        "fast",
+        "--out",
+        &points,
+    ]);
+    let out = tempfile::tempdir().unwrap();
+    let (json, labels) = (path(out.path(), "r.json"), path(out.path(), "l.npy"));
+    // Far more passes than the test waits for.
+    let child = std::process::Command::new(LADDER.path())
+        .args([
+            "fit",
+            "--input",
+            &points,
+            "--k",
+            "50",
+            "--max-iter",
+            "100000",
+        ])
+        .args(["--no-early-stop", "--out", &json, "--labels-out", &labels])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while leftovers(out.path(), &[]).len() < 2 {
+        assert!(
+            started.elapsed().as_secs() < 60,
+            "no temporary outputs appeared"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(
+        leftovers(out.path(), &[])
+            .iter()
+            .all(|f| f.ends_with(".partial"))
+    );
+    let pid = child.id().to_string();
+    let kill = std::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let run = child.wait_with_output().unwrap();
+    assert_eq!(run.status.code(), Some(130), "{}", stderr(&run));
+    assert!(stderr(&run).contains("interrupted"), "{}", stderr(&run));
+    assert_eq!(leftovers(out.path(), &[]), Vec::<String>::new());
+}

@@ -181,6 +181,15 @@ pub fn parse_csv(
                     ),
                 ),
             })?;
+            if value.is_infinite() && !field.to_ascii_lowercase().contains("inf") {
+                return Err(bad(
+                    line,
+                    format!(
+                        "{:?} is beyond float64's range (±1.8e308); rescale the data",
+                        shorten(field, 24)
+                    ),
+                ));
+            }
             data.push(value);
         }
     }

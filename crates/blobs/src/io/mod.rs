@@ -24,7 +24,7 @@ pub use self::csv::{Delimiter, UnknownDelimiter, parse_csv, write_points_csv};
 pub use self::npy::{
     NpyFloat, NpyLayout, npy_layout, parse_npy, read_npy_rows, write_labels_npy, write_points_npy,
 };
-pub use self::output::{Output, write_labels, write_points};
+pub use self::output::{Output, remove_pending, write_labels, write_points};
 
 const NPY_MAGIC: &[u8] = b"\x93NUMPY";
 

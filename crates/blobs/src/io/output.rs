@@ -1,23 +1,52 @@
 //! Outputs written whole or not at all: each goes to a temporary file in its own
 //! directory (`.NAME.XXXXXX.partial`, removed if anything fails) and is renamed onto its
 //! path only once every byte is written and flushed. Creating the [`Output`] first tells
-//! a caller, before a long computation, that the path can be written.
+//! a caller, before a long computation, that the path can be written. An interrupt
+//! handler calls [`remove_pending`] to remove the temporary files of outputs under way.
 
 use std::fs::Permissions;
 use std::io::{BufWriter, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use ladder_core::Matrix;
 use tempfile::NamedTempFile;
 
 use super::{Action, IoError, csv, npy};
 
+/// The temporary files of outputs not yet renamed into place or removed.
+static PENDING: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+fn pending() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
+    // A panic elsewhere cannot leave the list half-changed: take it as it is.
+    PENDING
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Removes the temporary file of every output under way: what an interrupt handler
+/// calls before the process exits, so that not even a `.partial` file is left.
+pub fn remove_pending() {
+    for path in pending().drain(..) {
+        let _ = std::fs::remove_file(path);
+    }
+}
+
 /// A file about to be written: its temporary file exists, its path is untouched.
 #[derive(Debug)]
 pub struct Output {
     path: PathBuf,
-    temp: NamedTempFile,
+    /// `None` once renamed into place.
+    temp: Option<NamedTempFile>,
+}
+
+impl Drop for Output {
+    fn drop(&mut self) {
+        if let Some(temp) = &self.temp {
+            pending().retain(|p| p != temp.path());
+        }
+    }
 }
 
 impl Output {
@@ -37,9 +66,10 @@ impl Output {
             .permissions(Permissions::from_mode(0o644))
             .tempfile_in(dir)
             .map_err(|e| IoError::output(path, Action::Create, e))?;
+        pending().push(temp.path().to_path_buf());
         Ok(Self {
             path: path.into(),
-            temp,
+            temp: Some(temp),
         })
     }
 
@@ -51,17 +81,23 @@ impl Output {
     /// Writes the file with `write` and renames it into place; on any error the
     /// temporary file is removed and `path` is left as it was.
     pub fn write_with(
-        self,
+        mut self,
         write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
     ) -> Result<(), IoError> {
-        let failed = |e| IoError::output(&self.path, Action::Write, e);
-        let mut writer = BufWriter::new(self.temp.as_file());
-        write(&mut writer)
-            .and_then(|()| writer.flush())
-            .map_err(failed)?;
+        let path = self.path.clone();
+        let failed = |e| IoError::output(&path, Action::Write, e);
+        let temp = self.temp.take().expect("an output is written once");
+        let temp_path = temp.path().to_path_buf();
+        let mut writer = BufWriter::new(temp.as_file());
+        let written = write(&mut writer).and_then(|()| writer.flush());
         drop(writer);
-        self.temp.persist(&self.path).map_err(|e| failed(e.error))?;
-        Ok(())
+        // Renamed into place, or removed (dropped) on failure: no longer pending.
+        let result = match written {
+            Ok(()) => temp.persist(&path).map(|_| ()).map_err(|e| failed(e.error)),
+            Err(e) => Err(failed(e)),
+        };
+        pending().retain(|p| *p != temp_path);
+        result
     }
 
     /// Writes points: CSV when the path ends in `.csv`, else a float64 `.npy`.

@@ -162,6 +162,11 @@ fn bad_files_get_one_clear_error() {
         ),
         (b"1,2\n3,x\n", "x.csv", "line 2: \"x\" is not a number"),
         (b"1,2,\n3,4,\n", "t.csv", "line 1: field 3 is empty"),
+        (
+            b"1,2\n1e400,3\n",
+            "o.csv",
+            "line 2: \"1e400\" is beyond float64's range",
+        ),
         (b"", "e.csv", "no points"),
         (b"a,b\n", "h.csv", "no points"),
         (

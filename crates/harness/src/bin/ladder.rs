@@ -1,6 +1,7 @@
 //! `ladder`: parse the arguments, call the harness, and turn any error into one line on
 //! stderr and a non-zero exit: 2 for usage and input errors, 1 for failures while
-//! running, 3 when `ladder compare` finds a regression.
+//! running, 3 when `ladder compare` finds a regression, 130 when interrupted (after
+//! removing the temporary files of outputs under way).
 
 use std::process::ExitCode;
 use std::sync::OnceLock;
@@ -21,6 +22,13 @@ fn main() -> ExitCode {
             .unwrap_or_else(|| "unknown panic".into());
         let _ = FIRST_PANIC.set(message.lines().next().unwrap_or_default().to_string());
     }));
+    // Ctrl-C: no output is left half-written (they are renamed into place whole), and
+    // not even their temporary files are left.
+    let _ = ctrlc::set_handler(|| {
+        ladder_blobs::io::remove_pending();
+        eprintln!("ladder: interrupted; outputs not yet written were removed");
+        std::process::exit(130);
+    });
     let invocation = match parse(std::env::args_os()) {
         Ok(invocation) => invocation,
         Err(err) if !err.use_stderr() => err.exit(), // --help, --version

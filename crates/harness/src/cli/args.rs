@@ -17,6 +17,7 @@ Exit status:
   2  a usage or input problem: arguments, missing, unreadable or malformed files,
      bad values, k larger than the number of points, outputs that cannot be written
   3  ladder compare: a row regressed beyond --threshold
+  130  interrupted (Ctrl-C); temporary files of outputs under way are removed
 
 Every error is one line on stderr that names the file or option, says what is wrong
 and how to fix it. Outputs are written whole or not at all.";

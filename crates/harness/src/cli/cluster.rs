@@ -8,7 +8,7 @@ use std::process::{Child, Command};
 use anyhow::{Context, Result, bail};
 use ladder_distributed::{Distributed, allowed_cpus};
 
-use super::ClusterArgs;
+use super::{ClusterArgs, InputError};
 use crate::loopback::{cpu_shares, free_hosts, hosts_from, write_hostfile};
 
 /// Starts the processes and waits for every one; fails if any failed.
@@ -56,17 +56,22 @@ pub(super) fn cluster(args: &ClusterArgs) -> Result<()> {
         children.push((process, child));
     }
     let mut failed = Vec::new();
+    let mut input_errors = 0;
     for (process, mut child) in children {
         let status = child
             .wait()
             .with_context(|| format!("waiting for process {process}"))?;
         if !status.success() {
             failed.push(process);
+            input_errors += usize::from(status.code() == Some(2));
         }
     }
+    let said = format!("processes {failed:?} of the cluster failed (their errors are above)");
     match failed.as_slice() {
         [] => Ok(()),
-        _ => bail!("processes {failed:?} of the cluster failed (their errors are above)"),
+        // Every process refused the same input: the user's error, like theirs.
+        _ if input_errors == failed.len() => Err(InputError(anyhow::anyhow!(said)).into()),
+        _ => bail!(said),
     }
 }
 

@@ -193,6 +193,7 @@ fn blobs(args: BlobsArgs, voice: &Voice) -> Result<()> {
     // The spec is valid and every output can be created, or the user hears so before
     // any work.
     input(check_spec(&spec, args.generator))?;
+    input(fits_in_memory(args.samples, args.features))?;
     let create = |path: Option<&std::path::Path>| input(path.map(Output::create).transpose());
     let out = create(Some(&args.out))?.expect("--out is required");
     let labels = create(args.labels_out.as_deref())?;
@@ -221,6 +222,26 @@ fn blobs(args: BlobsArgs, voice: &Voice) -> Result<()> {
         args.out.display()
     ));
     Ok(())
+}
+
+/// Whether `n` points of `d` features can be generated here: the points twice (the
+/// shuffle copies them) and the labels, against the memory the kernel says is
+/// available (`/proc/meminfo`; no limit where it cannot be read).
+fn fits_in_memory(n: usize, d: usize) -> Result<()> {
+    let need = (n as f64) * (2.0 * d as f64 + 1.0) * 8.0;
+    let available = std::fs::read_to_string("/proc/meminfo").ok().and_then(|m| {
+        let line = m.lines().find(|l| l.starts_with("MemAvailable:"))?;
+        let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+        Some(kib * 1024.0)
+    });
+    match available {
+        Some(free) if need > free => anyhow::bail!(
+            "--samples {n} × --features {d} need about {:.1} GiB of memory, more than the {:.1} GiB available; generate fewer points",
+            need / f64::from(1 << 30),
+            free / f64::from(1 << 30)
+        ),
+        _ => Ok(()),
+    }
 }
 
 #[cfg(test)]

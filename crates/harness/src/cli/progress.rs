@@ -89,7 +89,7 @@ impl Voice {
         *current().lock().expect("no panic while holding the bar") = Some(bar.clone());
         let (stop, stopped) = mpsc::channel::<()>();
         let shown = bar.clone();
-        std::thread::spawn(move || {
+        let painter = std::thread::spawn(move || {
             if stopped.recv_timeout(SHOW_AFTER) == Err(RecvTimeoutError::Timeout) {
                 shown.set_draw_target(ProgressDrawTarget::stderr());
                 shown.enable_steady_tick(Duration::from_millis(200));
@@ -97,24 +97,28 @@ impl Voice {
             }
             shown.finish_and_clear();
         });
-        Bar { stop: Some(stop) }
+        Bar {
+            stop: Some((stop, painter)),
+        }
     }
 }
 
-/// A bar's life: dropping it clears the bar.
+/// A bar's life: dropping it clears the bar (and waits until it is cleared, so that
+/// what is printed next is not drawn over).
 #[derive(Debug)]
 pub struct Bar {
-    stop: Option<mpsc::Sender<()>>,
+    stop: Option<(mpsc::Sender<()>, std::thread::JoinHandle<()>)>,
 }
 
 impl Drop for Bar {
     fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
+        if let Some((stop, painter)) = self.stop.take() {
             current()
                 .lock()
                 .expect("no panic while holding the bar")
                 .take();
             let _ = stop.send(());
+            let _ = painter.join();
         }
     }
 }
