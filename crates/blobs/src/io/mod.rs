@@ -84,6 +84,11 @@ pub enum IoError {
         /// The file.
         path: PathBuf,
     },
+    /// `--input -` with nothing piped in: reading would wait for typing.
+    #[error(
+        "stdin: a terminal, not piped data; pipe the points in (ladder fit --input - < points.csv)"
+    )]
+    Terminal,
     /// A file without a point.
     #[error("{path}: no points in the file; give at least one row")]
     Empty {
@@ -179,10 +184,15 @@ impl Input {
         }
     }
 
-    /// Every byte of it. A directory, device or socket is refused before reading.
+    /// Every byte of it. A directory, device or socket is refused before reading, and so
+    /// is stdin when it is a terminal.
     pub fn bytes(&self) -> Result<Vec<u8>, IoError> {
         let path = match self {
             Input::Stdin => {
+                use std::io::IsTerminal;
+                if std::io::stdin().is_terminal() {
+                    return Err(IoError::Terminal);
+                }
                 let mut bytes = Vec::new();
                 std::io::stdin()
                     .lock()

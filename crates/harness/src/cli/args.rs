@@ -25,7 +25,7 @@ and how to fix it. Outputs are written whole or not at all.";
 /// Lloyd's k-means, rung by rung: generate blob data, fit it with any stage (or every
 /// stage), assign new points to a fitted model, list stages, compare runs.
 #[derive(Debug, Parser)]
-#[command(name = "ladder", version, about, after_help = EXIT_CODES)]
+#[command(name = "ladder", version, after_help = EXIT_CODES)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
