@@ -383,6 +383,9 @@ fn a_failure_leaves_no_output_behind_and_exits_by_kind() {
         "{}",
         stderr(&both)
     );
+    let clash = LADDER.run(&["fit", "--input", &csv, "--k", "3", "--labels-out", &csv]);
+    assert_eq!(clash.status.code(), Some(2));
+    assert!(stderr(&clash).contains("is also --input; give each output its own file"));
     let help = LADDER.ok(&["--help"]);
     assert!(help.contains("Exit status:") && help.contains("2  a usage or input problem"));
 }

@@ -46,6 +46,17 @@ pub(super) struct Outputs {
 impl Outputs {
     /// The outputs the arguments name (none for a cluster's other processes).
     pub(super) fn create(args: &FitArgs) -> Result<Self> {
+        let named = [
+            ("--input", args.input.input.path()),
+            (
+                "--init-centers",
+                args.init_centers.as_ref().and_then(Input::path),
+            ),
+            ("--out", args.out.as_deref()),
+            ("--labels-out", args.input.labels_out.as_deref()),
+            ("--centers-out", args.centers_out.as_deref()),
+        ];
+        input(distinct(&named))?;
         let create = |path: &Option<std::path::PathBuf>| {
             input(path.as_deref().map(Output::create).transpose())
         };
@@ -94,6 +105,27 @@ impl Outputs {
         }
         Ok(())
     }
+}
+
+/// An output that would overwrite an input or another output is refused: `files` are
+/// each option's path, if given, the first two being the inputs.
+fn distinct(files: &[(&str, Option<&std::path::Path>)]) -> Result<()> {
+    let same = |a: &std::path::Path, b: &std::path::Path| {
+        a == b || matches!((a.canonicalize(), b.canonicalize()), (Ok(x), Ok(y)) if x == y)
+    };
+    for (i, (option, path)) in files.iter().enumerate().skip(2) {
+        let Some(path) = path else { continue };
+        let earlier = files[..i]
+            .iter()
+            .find(|(_, p)| p.is_some_and(|p| same(p, path)));
+        if let Some((other, _)) = earlier {
+            bail!(
+                "{option} {} is also {other}; give each output its own file",
+                path.display()
+            );
+        }
+    }
+    Ok(())
 }
 
 /// A stage that fits points in memory: read them, fit, report.
