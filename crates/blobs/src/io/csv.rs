@@ -93,6 +93,13 @@ impl FromStr for Delimiter {
     }
 }
 
+/// A number written with a decimal comma (`1,5`, `-0,25`).
+fn decimal_comma(field: &str) -> bool {
+    field.split_once(',').is_some_and(|(int, frac)| {
+        is_number(int) && !frac.is_empty() && frac.bytes().all(|b| b.is_ascii_digit())
+    })
+}
+
 fn is_number(field: &str) -> bool {
     field.parse::<f64>().is_ok()
 }
@@ -106,7 +113,9 @@ fn detect(lines: &[&str]) -> Delimiter {
         let count = d.fields(lines[0]).len();
         count > 1 && lines.iter().all(|l| d.fields(l).len() == count)
     };
-    let numeric = |d: Delimiter| body.iter().all(|l| d.fields(l).into_iter().all(is_number));
+    // Decimal commas count as numbers here, so that their message names them.
+    let number = |f: &str| is_number(f) || decimal_comma(f);
+    let numeric = |d: Delimiter| body.iter().all(|l| d.fields(l).into_iter().all(number));
     let all = Delimiter::ALL.into_iter();
     all.clone()
         .find(|&d| consistent(d) && numeric(d))
@@ -172,6 +181,13 @@ pub fn parse_csv(
                 "" => bad(
                     line,
                     format!("field {} is empty; every field must be a number (a stray {delimiter}?)", column + 1),
+                ),
+                _ if decimal_comma(field) => bad(
+                    line,
+                    format!(
+                        "{:?} has a decimal comma; write numbers with a point (1.5), or give --delimiter if the comma separates fields",
+                        shorten(field, 24)
+                    ),
                 ),
                 _ => bad(
                     line,

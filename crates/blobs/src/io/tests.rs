@@ -145,7 +145,7 @@ fn every_delimiter_is_detected_or_given() {
     let options = ReadOptions {
         delimiter: Some(Delimiter::Semicolon),
     };
-    let err = parse_points(Path::new("p.csv"), b"1,2\n3,4\n", &options).unwrap_err();
+    let err = parse_points(Path::new("p.csv"), b"1 2\n3 4\n", &options).unwrap_err();
     assert!(err.to_string().contains("semicolon delimited"), "{err}");
     assert_eq!("tab".parse::<Delimiter>(), Ok(Delimiter::Tab));
     assert!(";;".parse::<Delimiter>().is_err());

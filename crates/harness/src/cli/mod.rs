@@ -138,7 +138,7 @@ pub fn run(invocation: Invocation) -> Result<Status> {
         Command::Fit(args) => done(fit::fit(&args, invocation.given, &voice)),
         Command::Predict(args) => done(predict::predict(&args, &voice)),
         Command::Cluster(args) => done(cluster::cluster(&args)),
-        Command::Compare(args) => compare_runs(&args),
+        Command::Compare(args) => compare_runs(&args, &voice),
         Command::Stages => {
             for stage in stages::all() {
                 voice.say(&format!("{:<20} {}", stage.name(), stage.summary()));
@@ -148,40 +148,46 @@ pub fn run(invocation: Invocation) -> Result<Status> {
     }
 }
 
-fn compare_runs(args: &CompareArgs) -> Result<Status> {
+fn compare_runs(args: &CompareArgs, voice: &Voice) -> Result<Status> {
     let read = |p: &std::path::Path| compare::read_report(p).map_err(InputError);
     let (old, new) = (read(&args.old)?, read(&args.new)?);
     let threshold = args.threshold / 100.0;
     let (changes, only) = compare::changes(&old, &new);
-    println!(
-        "{} ({}) → {} ({})\n",
+    let mut said = format!(
+        "{} ({}) → {} ({})\n\n{}",
         args.old.display(),
         old.machine.commit,
         args.new.display(),
-        new.machine.commit
+        new.machine.commit,
+        compare::table(&changes, threshold).to_markdown()
     );
-    print!("{}", compare::table(&changes, threshold).to_markdown());
     for name in only {
-        println!("{name}: in one run only, not compared");
+        said += &format!("{name}: in one run only, not compared\n");
     }
     let regressed: Vec<&str> = changes
         .iter()
         .filter(|c| c.verdict(threshold) == compare::Verdict::Regressed)
         .map(|c| c.name.as_str())
         .collect();
-    if regressed.is_empty() {
-        println!(
-            "\nNo row slowed beyond {}% with intervals apart.",
-            args.threshold
-        );
-        return Ok(Status::Done);
-    }
-    println!(
-        "\nRegressed beyond {}%: {}.",
-        args.threshold,
-        regressed.join(", ")
-    );
-    Ok(Status::Regressed)
+    let (status, verdict) = match regressed.is_empty() {
+        true => (
+            Status::Done,
+            format!(
+                "No row slowed beyond {}% with intervals apart.",
+                args.threshold
+            ),
+        ),
+        false => (
+            Status::Regressed,
+            format!(
+                "Regressed beyond {}%: {}.",
+                args.threshold,
+                regressed.join(", ")
+            ),
+        ),
+    };
+    voice.say(&format!("{said}\n{verdict}"));
+    Ok(status)
 }
 
 fn blobs(args: BlobsArgs, voice: &Voice) -> Result<()> {
