@@ -84,6 +84,9 @@ pub enum IoError {
         /// The file.
         path: PathBuf,
     },
+    /// An output path of `-`: outputs are files, never stdout.
+    #[error("-: outputs are written to files, not to stdout; give a file name")]
+    Stdout,
     /// `--input -` with nothing piped in: reading would wait for typing.
     #[error(
         "stdin: a terminal, not piped data; pipe the points in (ladder fit --input - < points.csv)"

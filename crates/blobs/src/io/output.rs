@@ -51,8 +51,11 @@ impl Drop for Output {
 
 impl Output {
     /// Makes the temporary file beside `path`: fails now if `path` is a directory or its
-    /// directory does not exist or cannot be written.
+    /// directory does not exist or cannot be written, or if it is `-` (stdout).
     pub fn create(path: &Path) -> Result<Self, IoError> {
+        if path == Path::new("-") {
+            return Err(IoError::Stdout);
+        }
         let (Some(name), false) = (path.file_name(), path.is_dir()) else {
             return Err(IoError::IsDirectory { path: path.into() });
         };

@@ -286,6 +286,8 @@ fn a_failed_write_leaves_nothing_behind() {
         ),
         "{err}"
     );
+    let err = Output::create(Path::new("-")).unwrap_err().to_string();
+    assert!(err.contains("not to stdout"), "{err}");
     let err = Output::create(dir.path()).unwrap_err().to_string();
     assert!(err.ends_with("is a directory; give a file"), "{err}");
 }
