@@ -79,6 +79,17 @@ pub enum Engine {
     Cluster(Distributed),
 }
 
+impl Engine {
+    /// The stage's name.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Engine::Memory(stage) => stage.name(),
+            Engine::Owned(stage) => stage.name(),
+            Engine::Cluster(stage) => Stage::name(stage),
+        }
+    }
+}
+
 impl std::fmt::Debug for Engine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {

@@ -123,8 +123,51 @@ fn detect(lines: &[&str]) -> Delimiter {
         .unwrap_or(Delimiter::Comma)
 }
 
+/// The data lines of `bytes` (neither blank nor `#` comments), trimmed, with their
+/// line numbers from 1; a line that is not UTF-8 is an error where it stands.
+fn data_lines<'a>(
+    name: &'a Path,
+    bytes: &'a [u8],
+) -> impl Iterator<Item = Result<(usize, &'a str), IoError>> + 'a {
+    let lines = bytes.split(|&b| b == b'\n').enumerate();
+    lines.filter_map(move |(index, line)| {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        match std::str::from_utf8(line).map(str::trim) {
+            Err(_) => Some(Err(IoError::Csv {
+                path: name.into(),
+                line: index + 1,
+                reason: "it is not UTF-8 text; save the file as UTF-8".into(),
+            })),
+            Ok(text) if text.is_empty() || text.starts_with('#') => None,
+            Ok(text) => Some(Ok((index + 1, text))),
+        }
+    })
+}
+
+/// The value of the `column`-th field (from 0) of a line split by `delimiter`, or why
+/// it is not a number.
+fn number(field: &str, column: usize, delimiter: Delimiter) -> Result<f64, String> {
+    let shown = shorten(field, 24);
+    match field.parse::<f64>() {
+        Ok(v) if v.is_infinite() && !field.to_ascii_lowercase().contains("inf") => Err(format!(
+            "{shown:?} is beyond float64's range (±1.8e308); rescale the data"
+        )),
+        Ok(v) => Ok(v),
+        Err(_) if field.is_empty() => Err(format!(
+            "field {} is empty; every field must be a number (a stray {delimiter}?)",
+            column + 1
+        )),
+        Err(_) if decimal_comma(field) => Err(format!(
+            "{shown:?} has a decimal comma; write numbers with a point (1.5), or give --delimiter if the comma separates fields"
+        )),
+        Err(_) => Err(format!(
+            "{shown:?} is not a number; every field must be a decimal number ({delimiter} delimited; see --delimiter)"
+        )),
+    }
+}
+
 /// The points of CSV `bytes` from an input called `name`, split by `delimiter` (detected
-/// when `None`).
+/// when `None`). The lines are read as they come; only the first few are sampled.
 pub fn parse_csv(
     name: &Path,
     bytes: &[u8],
@@ -139,32 +182,22 @@ pub fn parse_csv(
         line,
         reason,
     };
-    let mut lines = Vec::new();
-    for (index, line) in bytes.split(|&b| b == b'\n').enumerate() {
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        let text = std::str::from_utf8(line).map_err(|_| {
-            bad(
-                index + 1,
-                "it is not UTF-8 text; save the file as UTF-8".into(),
-            )
-        })?;
-        let text = text.trim();
-        if !text.is_empty() && !text.starts_with('#') {
-            lines.push((index + 1, text));
-        }
-    }
-    let sample: Vec<&str> = lines.iter().take(SNIFF_LINES).map(|&(_, l)| l).collect();
-    let delimiter = match (delimiter, sample.is_empty()) {
+    let sample = data_lines(name, bytes).take(SNIFF_LINES);
+    let sample: Vec<&str> = sample
+        .map(|l| l.map(|(_, text)| text))
+        .collect::<Result<_, _>>()?;
+    let delimiter = match (delimiter, sample.first()) {
         (Some(d), _) => d,
-        (None, true) => return Err(IoError::Empty { path: name.into() }),
-        (None, false) => detect(&sample),
+        (None, None) => return Err(IoError::Empty { path: name.into() }),
+        (None, Some(_)) => detect(&sample),
     };
-    let header = lines
+    let header = sample
         .first()
-        .is_some_and(|(_, l)| !delimiter.fields(l).into_iter().any(is_number));
+        .is_some_and(|l| !delimiter.fields(l).into_iter().any(is_number));
     let mut data = Vec::new();
     let mut d = None;
-    for &(line, text) in &lines[usize::from(header)..] {
+    for item in data_lines(name, bytes).skip(usize::from(header)) {
+        let (line, text) = item?;
         let fields = delimiter.fields(text);
         let expected = *d.get_or_insert(fields.len());
         if fields.len() != expected {
@@ -177,36 +210,7 @@ pub fn parse_csv(
             ));
         }
         for (column, field) in fields.into_iter().enumerate() {
-            let value = field.parse::<f64>().map_err(|_| match field {
-                "" => bad(
-                    line,
-                    format!("field {} is empty; every field must be a number (a stray {delimiter}?)", column + 1),
-                ),
-                _ if decimal_comma(field) => bad(
-                    line,
-                    format!(
-                        "{:?} has a decimal comma; write numbers with a point (1.5), or give --delimiter if the comma separates fields",
-                        shorten(field, 24)
-                    ),
-                ),
-                _ => bad(
-                    line,
-                    format!(
-                        "{:?} is not a number; every field must be a decimal number ({delimiter} delimited; see --delimiter)",
-                        shorten(field, 24)
-                    ),
-                ),
-            })?;
-            if value.is_infinite() && !field.to_ascii_lowercase().contains("inf") {
-                return Err(bad(
-                    line,
-                    format!(
-                        "{:?} is beyond float64's range (±1.8e308); rescale the data",
-                        shorten(field, 24)
-                    ),
-                ));
-            }
-            data.push(value);
+            data.push(number(field, column, delimiter).map_err(|reason| bad(line, reason))?);
         }
     }
     let Some(d) = d else {
@@ -218,13 +222,8 @@ pub fn parse_csv(
     })
 }
 
-/// Writes points as CSV, one row per point, in shortest round-trip decimals (reading
-/// the file back gives the same bits), atomically.
-pub fn write_points_csv(path: &Path, points: &Matrix) -> Result<(), IoError> {
-    super::Output::create(path)?.write_with(|w| points_csv(points, w))
-}
-
-/// The CSV text of points, into `w`.
+/// The CSV text of points, into `w`: one row per point, in shortest round-trip decimals
+/// (reading the file back gives the same bits).
 pub(super) fn points_csv(points: &Matrix, w: &mut dyn Write) -> std::io::Result<()> {
     let mut writer = ::csv::Writer::from_writer(w);
     for row in points.view().rows() {

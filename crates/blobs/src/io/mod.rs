@@ -20,7 +20,7 @@ use std::str::FromStr;
 use ladder_core::Matrix;
 use thiserror::Error;
 
-pub use self::csv::{Delimiter, UnknownDelimiter, parse_csv, write_points_csv};
+pub use self::csv::{Delimiter, UnknownDelimiter, parse_csv};
 pub use self::npy::{
     NpyFloat, NpyLayout, npy_layout, parse_npy, read_npy_rows, write_labels_npy, write_points_npy,
 };

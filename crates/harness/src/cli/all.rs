@@ -2,16 +2,18 @@
 //! centers, each fitted `1 + --repeat` times, checked to give naive's labels and
 //! iterations, and a speedup table — the seed's ladder on their own data.
 
+use std::sync::Arc;
+
 use anyhow::{Result, bail};
-use ladder_core::{Matrix, Points};
+use ladder_core::{Fit, Points};
 use ladder_distributed::{Prepared, Source};
 use serde::Serialize;
 
-use super::fit::{Outputs, params_from_args};
+use super::fit::{Outputs, params_from_args, timed_prepared};
 use super::progress::Voice;
 use super::{FitArgs, about, input, load};
 use crate::record::FitRecord;
-use crate::run::{TimedFit, seconds, timed, timed_fit};
+use crate::run::{TimedFit, seconds, timed_fit};
 use crate::stages::{self, Engine, StageOptions};
 use crate::table::{Align, Table};
 
@@ -54,23 +56,25 @@ pub(super) fn fit_all(args: &FitArgs, options: &StageOptions, voice: &Voice) -> 
     let points = load(&args.input, voice)?;
     let outputs = Outputs::create(args)?;
     let params = input(params_from_args(args, points.d()))?;
-    let checked = params
-        .check(points.view())
-        .map_err(about(&args.input.input))?;
+    // Shared with the distributed stage's workers, not copied for them.
+    let d = points.d();
+    let data = Arc::new(points.into_vec());
+    let view = Points::new(&data, d).expect("whole rows");
+    let checked = params.check(view).map_err(about(&args.input.input))?;
     let mut runs = Vec::new();
     for engine in &engines {
-        let name = engine_name(engine);
-        let _bar = voice.fit_bar(name, params.max_iter);
-        let run = fit_engine(engine, &points, &params, args.repeat)?;
-        runs.push((name, run));
+        let _bar = voice.fit_bar(engine.name(), params.max_iter);
+        let run = fit_engine(engine, (view, &data), &params, args.repeat)?;
+        runs.push((engine.name(), run));
     }
-    let name = args.input.input.to_string();
-    let (n, initial) = (points.n(), checked.initial_centers());
-    let reference = FitRecord::new(runs[0].0, &name, n, &params, initial, runs[0].1.clone());
     let rows: Vec<StageRow> = runs
         .iter()
-        .map(|(s, run)| row(s, run, &reference))
+        .map(|(s, run)| row(s, run, &runs[0].1.fit))
         .collect();
+    let name = args.input.input.to_string();
+    let (n, initial) = (view.n(), checked.initial_centers());
+    let (stage, run) = runs.swap_remove(0);
+    let reference = FitRecord::new(stage, &name, n, &params, initial, run);
     voice.say(&summary(&reference, &rows, args.repeat));
     let disagree: Vec<&str> = rows
         .iter()
@@ -90,41 +94,30 @@ pub(super) fn fit_all(args: &FitArgs, options: &StageOptions, voice: &Voice) -> 
     outputs.write(&record, &reference, voice)
 }
 
-fn engine_name(engine: &Engine) -> &'static str {
-    match engine {
-        Engine::Memory(stage) => stage.name(),
-        Engine::Owned(stage) => stage.name(),
-        Engine::Cluster(stage) => ladder_core::Stage::name(stage),
-    }
-}
-
-/// `1 + repeat` fits of one stage (the distributed one on this machine, from memory).
+/// `1 + repeat` fits of one stage (the distributed one on this machine, from the same
+/// points in memory).
 fn fit_engine(
     engine: &Engine,
-    points: &Matrix,
+    (view, data): (Points<'_>, &Arc<Vec<f64>>),
     params: &ladder_core::FitParams,
     repeat: usize,
 ) -> Result<TimedFit> {
-    let view: Points<'_> = points.view();
     match engine {
         Engine::Memory(stage) => timed_fit(*stage, view, params, repeat),
         Engine::Owned(stage) => timed_fit(stage.as_ref(), view, params, repeat),
         Engine::Cluster(stage) => {
             let source = Source::Memory {
-                d: points.d(),
-                data: std::sync::Arc::new(points.as_slice().to_vec()),
+                d: view.d(),
+                data: Arc::clone(data),
             };
             let prepared = input(Prepared::new(source, params))?;
-            timed(ladder_core::Stage::name(stage), repeat, || {
-                stage
-                    .fit_prepared(&prepared)?
-                    .ok_or_else(|| anyhow::anyhow!("the distributed stage returned no result"))
-            })
+            timed_prepared(stage, &prepared, repeat)
         }
     }
 }
 
-fn row(stage: &str, run: &TimedFit, reference: &FitRecord) -> StageRow {
+/// A stage's row, against naive's fit.
+fn row(stage: &str, run: &TimedFit, reference: &Fit) -> StageRow {
     let (median, min, max, fits) = match &run.timing {
         Some(t) => (t.median_seconds, t.min_seconds, t.max_seconds, t.repeat),
         None => (run.fit_seconds, run.fit_seconds, run.fit_seconds, 1),

@@ -11,7 +11,7 @@ use ladder_distributed::{
 use super::progress::Voice;
 use super::{FitArgs, about, input, load};
 use crate::record::FitRecord;
-use crate::run::{timed, timed_fit};
+use crate::run::{TimedFit, timed, timed_fit};
 use crate::stages::{self, Engine, OptionGroup, StageOptions};
 
 /// The stage options the arguments give.
@@ -199,16 +199,25 @@ fn fit_on_cluster(args: &FitArgs, stage: &Distributed, voice: &Voice) -> Result<
     }
     let run = {
         let _bar = voice.fit_bar(stage.name(), params.max_iter);
-        timed(stage.name(), args.repeat, || {
-            stage
-                .fit_prepared(&prepared)?
-                .context("process 0 returned no result")
-        })?
+        timed_prepared(stage, &prepared, args.repeat)?
     };
     let name = args.input.input.to_string();
     let initial = prepared.initial_centers();
     let record = FitRecord::new(stage.name(), &name, n, &params, initial, run);
     report_fit(record, outputs, voice)
+}
+
+/// `1 + repeat` fits of process 0 of a distributed stage (see [`timed`]).
+pub(super) fn timed_prepared(
+    stage: &Distributed,
+    prepared: &Prepared,
+    repeat: usize,
+) -> Result<TimedFit> {
+    timed(stage.name(), repeat, || {
+        stage
+            .fit_prepared(prepared)?
+            .context("process 0 returned no result")
+    })
 }
 
 /// The fit's parameters from the arguments, for points of `d` features.

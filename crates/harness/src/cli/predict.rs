@@ -10,7 +10,7 @@ use ladder_core::{MAX_ABS_COORDINATE, Points, check_values};
 use serde::Deserialize;
 
 use super::progress::Voice;
-use super::{PredictArgs, input, load};
+use super::{PredictArgs, about, input, load};
 use crate::record::SCHEMA_VERSION;
 
 /// What `predict` needs of a fit's JSON record.
@@ -96,7 +96,7 @@ pub(super) fn predict(args: &PredictArgs, voice: &Voice) -> Result<()> {
         )));
     }
     let view: Points<'_> = points.view();
-    input(check_values(view).map_err(|e| anyhow!("{}: {e}", args.input.input)))?;
+    check_values(view).map_err(about(&args.input.input))?;
     let centers = model.centers.concat();
     let mut labels = vec![0u32; view.n()];
     {

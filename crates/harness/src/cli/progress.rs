@@ -4,6 +4,7 @@
 //! (indicatif hides it otherwise), without colour under `NO_COLOR` (console's rule),
 //! and never with `--quiet`.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
@@ -17,7 +18,14 @@ use crate::run::seconds;
 /// Work shorter than this gets no bar.
 pub const SHOW_AFTER: Duration = Duration::from_secs(1);
 
-/// The bar of the work under way, which the pass observer moves.
+/// How often a shown bar is redrawn.
+const TICK: Duration = Duration::from_millis(200);
+
+/// The last pass of the fit under way: passes done, the bound on them, its seconds (as
+/// bits). The pass observer stores them; a fit's bar draws them.
+static LAST_PASS: [AtomicU64; 3] = [const { AtomicU64::new(0) }; 3];
+
+/// The bar of the work under way, above which `--verbose` prints each pass.
 static CURRENT: OnceLock<Mutex<Option<ProgressBar>>> = OnceLock::new();
 
 fn current() -> &'static Mutex<Option<ProgressBar>> {
@@ -70,17 +78,23 @@ impl Voice {
             "{prefix} {bar:30.cyan/blue} pass {pos}/{len} · {msg} · {elapsed}",
         )
         .expect("a valid template");
-        self.bar(ProgressBar::new(max_iter as u64).with_style(style), what)
+        for (value, now) in LAST_PASS.iter().zip([0, max_iter as u64, 0]) {
+            value.store(now, Ordering::Relaxed);
+        }
+        let bar = ProgressBar::new(max_iter as u64).with_style(style);
+        self.bar(bar, what, true)
     }
 
     /// A spinner for work of unknown length called `what`, shown if it lasts.
     pub fn spinner(&self, what: &str) -> Bar {
         let style = ProgressStyle::with_template("{spinner} {prefix} · {elapsed}")
             .expect("a valid template");
-        self.bar(ProgressBar::new_spinner().with_style(style), what)
+        self.bar(ProgressBar::new_spinner().with_style(style), what, false)
     }
 
-    fn bar(&self, bar: ProgressBar, what: &str) -> Bar {
+    /// `bar` hidden, and a painter thread that shows it after [`SHOW_AFTER`] and redraws
+    /// it every [`TICK`] (a fit's from [`LAST_PASS`]) until the guard drops.
+    fn bar(&self, bar: ProgressBar, what: &str, fit: bool) -> Bar {
         if self.verbosity.quiet {
             return Bar { stop: None };
         }
@@ -92,14 +106,35 @@ impl Voice {
         let painter = std::thread::spawn(move || {
             if stopped.recv_timeout(SHOW_AFTER) == Err(RecvTimeoutError::Timeout) {
                 shown.set_draw_target(ProgressDrawTarget::stderr());
-                shown.enable_steady_tick(Duration::from_millis(200));
-                let _ = stopped.recv();
+                loop {
+                    match fit {
+                        true => draw_pass(&shown),
+                        false => shown.tick(),
+                    }
+                    if stopped.recv_timeout(TICK) != Err(RecvTimeoutError::Timeout) {
+                        break;
+                    }
+                }
             }
             shown.finish_and_clear();
         });
         Bar {
             stop: Some((stop, painter)),
         }
+    }
+}
+
+/// The last pass a fit ended, as the observer left it: what a fit's bar draws.
+fn draw_pass(bar: &ProgressBar) {
+    let [iteration, max_iter, seconds_bits] =
+        LAST_PASS.each_ref().map(|v| v.load(Ordering::Relaxed));
+    bar.set_length(max_iter);
+    bar.set_position(iteration);
+    if iteration > 0 {
+        bar.set_message(format!(
+            "last pass {}",
+            seconds(f64::from_bits(seconds_bits))
+        ));
     }
 }
 
@@ -123,23 +158,28 @@ impl Drop for Bar {
     }
 }
 
-/// The pass observer: moves the current bar, and prints the pass when verbose.
+/// The pass observer, on the fit's own thread between its passes: three relaxed stores
+/// for the painter to read, and with `--verbose` the pass printed (above the bar).
 fn on_pass(pass: &PassDone, verbose: bool) {
-    let guard = current().lock();
-    let Some(bar) = guard.as_ref().ok().and_then(|b| b.as_ref()) else {
+    let now = [
+        pass.iteration as u64,
+        pass.max_iter as u64,
+        pass.seconds.to_bits(),
+    ];
+    for (value, now) in LAST_PASS.iter().zip(now) {
+        value.store(now, Ordering::Relaxed);
+    }
+    if !verbose {
         return;
-    };
-    bar.set_length(pass.max_iter as u64);
-    bar.set_position(pass.iteration as u64);
-    bar.set_message(format!("last pass {}", seconds(pass.seconds)));
-    if verbose {
-        let converged = if pass.converged { ", converged" } else { "" };
-        bar.suspend(|| {
-            eprintln!(
-                "ladder: pass {}: {}{converged}",
-                pass.iteration,
-                seconds(pass.seconds)
-            )
-        });
+    }
+    let converged = if pass.converged { ", converged" } else { "" };
+    let line = format!(
+        "ladder: pass {}: {}{converged}",
+        pass.iteration,
+        seconds(pass.seconds)
+    );
+    match current().lock().ok().as_ref().and_then(|bar| bar.as_ref()) {
+        Some(bar) => bar.suspend(|| eprintln!("{line}")),
+        None => eprintln!("{line}"),
     }
 }
