@@ -5,6 +5,8 @@
 
 use std::borrow::Cow;
 
+use rayon::prelude::*;
+
 use crate::{FitError, FitParams, Points, init};
 
 /// Coordinates must stay within ±1e150: then every squared distance and every cluster sum
@@ -36,22 +38,23 @@ pub trait PointSource {
 
     /// Checks every coordinate ([`check_values`]); by default with
     /// [`PointSource::check_blocks`].
-    fn check_values(&self) -> Result<(), Self::Error> {
+    fn check_values(&self) -> Result<Extent, Self::Error> {
         self.check_blocks()
     }
 
     /// Checks every coordinate ([`check_values`]), a block of rows at a time, and names
     /// the first offender by its row in the whole input.
-    fn check_blocks(&self) -> Result<(), Self::Error> {
+    fn check_blocks(&self) -> Result<Extent, Self::Error> {
         const BLOCK_ROWS: usize = 65_536;
         let (n, d) = (self.n(), self.d());
-        let mut block = Vec::new();
+        let (mut block, mut extent) = (Vec::new(), Extent::default());
         for start in (0..n).step_by(BLOCK_ROWS) {
             block.resize(BLOCK_ROWS.min(n - start) * d, 0.0);
             self.read_rows(start, &mut block)?;
-            check_values(Points::new(&block, d)?).map_err(|e| e.offset_rows(start))?;
+            let found = check_values(Points::new(&block, d)?).map_err(|e| e.offset_rows(start))?;
+            extent = extent.max(found);
         }
-        Ok(())
+        Ok(extent)
     }
 }
 
@@ -76,7 +79,7 @@ impl PointSource for Points<'_> {
         Ok(Cow::Borrowed(self.as_slice()))
     }
 
-    fn check_values(&self) -> Result<(), FitError> {
+    fn check_values(&self) -> Result<Extent, FitError> {
         check_values(*self)
     }
 }
@@ -90,7 +93,36 @@ pub struct Plan {
     params: FitParams,
     n: usize,
     d: usize,
+    extent: Extent,
     initial_centers: Vec<f64>,
+}
+
+/// What the check of every coordinate learns besides their validity: the largest
+/// absolute value of any, which bounds the norm of every point — engines that keep
+/// bounds scale their rounding margins by it, without another pass over the points.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Extent {
+    largest: f64,
+}
+
+impl Extent {
+    /// The largest absolute value of any coordinate.
+    pub fn largest(self) -> f64 {
+        self.largest
+    }
+
+    /// An upper bound on the norm of any point of `d` features: `√d` times the largest
+    /// absolute coordinate, rounded up (each of the two roundings is within an ε).
+    pub fn norm_bound(self, d: usize) -> f64 {
+        (d as f64).sqrt() * self.largest * (1.0 + 4.0 * f64::EPSILON)
+    }
+
+    /// The extent of both sets of points.
+    pub fn max(self, other: Extent) -> Extent {
+        Extent {
+            largest: self.largest.max(other.largest),
+        }
+    }
 }
 
 impl Plan {
@@ -102,6 +134,11 @@ impl Plan {
     /// The clusters: `1 <= k <= n`.
     pub fn k(&self) -> usize {
         self.params.k
+    }
+
+    /// The points' [`Extent`], found by the check.
+    pub fn extent(&self) -> Extent {
+        self.extent
     }
 
     /// Number of points.
@@ -164,12 +201,13 @@ impl FitParams {
     pub fn check_source<S: PointSource>(&self, source: &S) -> Result<Plan, S::Error> {
         let (n, d) = (source.n(), source.d());
         self.check_shape(n, d)?;
-        source.check_values()?;
+        let extent = source.check_values()?;
         Ok(Plan {
             initial_centers: init::initial_centers(source, self)?,
             params: self.clone(),
             n,
             d,
+            extent,
         })
     }
 
@@ -206,30 +244,35 @@ impl FitParams {
     }
 }
 
-/// Every coordinate finite and within ±[`MAX_ABS_COORDINATE`]; the first offender is named.
-pub fn check_values(points: Points<'_>) -> Result<(), FitError> {
-    // NaN fails every comparison, so it is caught by `is_finite`.
-    let bad = |v: f64| !v.is_finite() || v.abs() > MAX_ABS_COORDINATE;
-    // Chunk by chunk without an early exit (a fold the compiler vectorises: several times
+/// Values above which the check of every coordinate runs on rayon's threads.
+const PARALLEL_VALUES: usize = 1 << 18;
+
+/// Every coordinate finite and within ±[`MAX_ABS_COORDINATE`]; the first offender is
+/// named. Returns the points' [`Extent`], found in the same pass over them.
+pub fn check_values(points: Points<'_>) -> Result<Extent, FitError> {
+    // Chunk by chunk without an early exit (folds the compiler vectorises: several times
     // faster than `position` over millions of values); the offender is sought only in
     // the first chunk that holds one.
-    let ok = |chunk: &[f64]| {
-        chunk
-            .iter()
-            .fold(true, |ok, &v| ok & (v.abs() <= MAX_ABS_COORDINATE))
-    };
     const CHUNK: usize = 1024;
     let values = points.as_slice();
-    let Some(first_bad) = values.chunks(CHUNK).position(|c| !ok(c)) else {
-        return Ok(());
+    let (ok, largest) = match values.len() >= PARALLEL_VALUES {
+        true => values
+            .par_chunks(CHUNK)
+            .map(scan_chunk)
+            .reduce(|| (true, 0.0f64), |a, b| (a.0 & b.0, a.1.max(b.1))),
+        false => values
+            .chunks(CHUNK)
+            .map(scan_chunk)
+            .fold((true, 0.0f64), |a, b| (a.0 & b.0, a.1.max(b.1))),
     };
-    let i = first_bad * CHUNK
-        + values[first_bad * CHUNK..]
-            .iter()
-            .position(|&v| bad(v))
-            .expect("a chunk with an offender");
+    if ok {
+        return Ok(Extent { largest });
+    }
+    // NaN fails every comparison, so it is caught by `is_finite`.
+    let bad = |v: f64| !v.is_finite() || v.abs() > MAX_ABS_COORDINATE;
+    let i = values.iter().position(|&v| bad(v)).expect("an offender");
     let d = points.d();
-    let value = points.as_slice()[i];
+    let value = values[i];
     let (row, col) = (i / d, i % d);
     if value.is_finite() {
         Err(FitError::TooLarge {
@@ -241,6 +284,27 @@ pub fn check_values(points: Points<'_>) -> Result<(), FitError> {
     } else {
         Err(FitError::NonFinite { row, col, value })
     }
+}
+
+/// Whether every value of `chunk` is within ±[`MAX_ABS_COORDINATE`] (NaN is not), and
+/// the largest absolute value among them, in eight running maxima side by side.
+fn scan_chunk(chunk: &[f64]) -> (bool, f64) {
+    let ok = chunk
+        .iter()
+        .fold(true, |ok, &v| ok & (v.abs() <= MAX_ABS_COORDINATE));
+    let mut most = [0.0f64; 8];
+    let eights = chunk.chunks_exact(8);
+    let tail = eights
+        .remainder()
+        .iter()
+        .fold(0.0f64, |m, v| m.max(v.abs()));
+    for eight in eights {
+        for (m, v) in most.iter_mut().zip(eight) {
+            let a = v.abs();
+            *m = if a > *m { a } else { *m };
+        }
+    }
+    (ok, most.into_iter().fold(tail, f64::max))
 }
 
 #[cfg(test)]
@@ -310,6 +374,31 @@ mod tests {
                 }
                 Err(FitError::TooLarge { row: r, col: c, .. }) => assert_eq!((r, c), (row, col)),
                 other => panic!("{at}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn the_check_finds_the_extent_and_names_offenders_on_threads_too() {
+        for n in [7, PARALLEL_VALUES / 3 + 11] {
+            let mut data: Vec<f64> = (0..3 * n)
+                .map(|i| ((i % 101) as f64 - 50.0) * 0.5)
+                .collect();
+            data[3 * n - 2] = -30.25;
+            let extent = check_values(pts(&data, 3)).unwrap();
+            assert_eq!(extent.largest(), 30.25);
+            let bound = extent.norm_bound(3);
+            assert!(
+                pts(&data, 3)
+                    .rows()
+                    .all(|p| crate::sq_dist(p, &[0.0; 3]).sqrt() <= bound)
+            );
+            // The first of two offenders is named, wherever the threads split the values.
+            data[3 * n - 5] = f64::NAN;
+            data[3 * n - 1] = 1e200;
+            match check_values(pts(&data, 3)) {
+                Err(FitError::NonFinite { row, col: 1, .. }) => assert_eq!(row, n - 2),
+                other => panic!("{n}: {other:?}"),
             }
         }
     }

@@ -111,32 +111,60 @@ pub fn add_partials<'a>(
     }
 }
 
-/// Sum over points, in order, of the squared distance to their labelled center.
+/// Points whose distances [`inertia`] computes at a time (a block of a thread's work).
+const INERTIA_BLOCK: usize = 1 << 14;
+
+/// Sum over points, in order, of the squared distance to their labelled center. On
+/// many points the distances are computed on rayon's threads, a block at a time, and
+/// then summed in order: the same sum, bit for bit, for any number of threads.
 pub fn inertia(points: crate::Points<'_>, centers: &[f64], labels: &[u32]) -> f64 {
-    /// Points whose distances are summed side by side: each is [`sq_dist`]'s own sum, in
-    /// feature order, but the eight chains of additions overlap instead of waiting on
-    /// one another.
+    use rayon::prelude::*;
+    let (n, d, rows) = (points.n(), points.d(), points.as_slice());
+    let blocks = rows
+        .chunks(INERTIA_BLOCK * d)
+        .zip(labels.chunks(INERTIA_BLOCK));
+    if n < 4 * INERTIA_BLOCK {
+        let mut dist = vec![0.0; INERTIA_BLOCK.min(n)];
+        return blocks.fold(0.0, |total, (rows, labels)| {
+            let dist = &mut dist[..labels.len()];
+            distances((rows, d), labels, centers, dist);
+            dist.iter().fold(total, |acc, x| acc + x)
+        });
+    }
+    let mut dist = vec![0.0; n];
+    let blocks = rows.par_chunks(INERTIA_BLOCK * d);
+    dist.par_chunks_mut(INERTIA_BLOCK)
+        .zip(blocks.zip(labels.par_chunks(INERTIA_BLOCK)))
+        .for_each(|(dist, (rows, labels))| distances((rows, d), labels, centers, dist));
+    dist.iter().fold(0.0, |acc, x| acc + x)
+}
+
+/// Each row's [`sq_dist`] to its labelled center, into `dist`: each its own sum in
+/// feature order, eight points side by side so that their chains of additions overlap
+/// instead of waiting on one another.
+fn distances((rows, d): (&[f64], usize), labels: &[u32], centers: &[f64], dist: &mut [f64]) {
     const SIDE_BY_SIDE: usize = 8;
-    let d = points.d();
     let center = |l: u32| &centers[l as usize * d..(l as usize + 1) * d];
-    let rows = points.as_slice().chunks_exact(SIDE_BY_SIDE * d);
-    let tail = rows.remainder();
-    let mut total = 0.0;
-    for (rows, labels) in rows.zip(labels.chunks_exact(SIDE_BY_SIDE)) {
-        let mut dist = [0.0; SIDE_BY_SIDE];
+    let eights = rows.chunks_exact(SIDE_BY_SIDE * d);
+    let tail = eights.remainder();
+    let outs = dist.chunks_exact_mut(SIDE_BY_SIDE);
+    for ((rows, labels), out) in eights.zip(labels.chunks_exact(SIDE_BY_SIDE)).zip(outs) {
+        out.fill(0.0);
         for t in 0..d {
-            for (p, dist) in dist.iter_mut().enumerate() {
+            for (p, dist) in out.iter_mut().enumerate() {
                 let diff = rows[p * d + t] - center(labels[p])[t];
                 *dist += diff * diff;
             }
         }
-        total = dist.iter().fold(total, |acc, x| acc + x);
     }
-    let tail_labels = &labels[labels.len() - tail.len() / d..];
-    tail.chunks_exact(d)
-        .zip(tail_labels)
-        .map(|(p, &l)| sq_dist(p, center(l)))
-        .fold(total, |acc, x| acc + x)
+    let first = labels.len() - tail.len() / d;
+    for ((p, &l), out) in tail
+        .chunks_exact(d)
+        .zip(&labels[first..])
+        .zip(&mut dist[first..])
+    {
+        *out = sq_dist(p, center(l));
+    }
 }
 
 #[cfg(test)]
@@ -146,7 +174,12 @@ mod tests {
 
     #[test]
     fn inertia_is_the_ordered_sum_of_the_contracts_distances() {
-        for (n, d) in [(0, 3), (7, 1), (8, 2), (29, 5), (64, 16)] {
+        // The last two: in blocks on one thread, and on rayon's.
+        let many = [(INERTIA_BLOCK + 5, 2), (4 * INERTIA_BLOCK + 13, 3)];
+        for (n, d) in [(0, 3), (7, 1), (8, 2), (29, 5), (64, 16)]
+            .into_iter()
+            .chain(many)
+        {
             let data: Vec<f64> = (0..n * d).map(|i| (i as f64 * 0.37).sin() * 1e3).collect();
             let centers: Vec<f64> = (0..3 * d).map(|i| (i as f64 * 1.3).cos()).collect();
             let labels: Vec<u32> = (0..n as u32).map(|i| i * 7 % 3).collect();

@@ -103,7 +103,7 @@ mod params;
 mod points;
 mod stage;
 
-pub use check::{Checked, MAX_ABS_COORDINATE, Plan, PointSource, check_values};
+pub use check::{Checked, Extent, MAX_ABS_COORDINATE, Plan, PointSource, check_values};
 pub use contract::{
     Partial, add_partials, assign_nearest, divide_sums, inertia, nearest, sq_dist,
     update_from_partials, update_means,

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ladder_blobs::io::{IoError, NpyLayout, read_npy_rows};
-use ladder_core::{FitParams, Plan, PointSource, Points, check_values};
+use ladder_core::{Extent, FitParams, Plan, PointSource, Points, check_values};
 
 use crate::DistributedError;
 
@@ -93,7 +93,7 @@ impl PointSource for Reader<'_> {
         Ok(())
     }
 
-    fn check_values(&self) -> Result<(), DistributedError> {
+    fn check_values(&self) -> Result<Extent, DistributedError> {
         match self.source {
             Source::Memory { data, d } => Ok(check_values(Points::new(data, *d)?)?),
             Source::File { .. } => self.check_blocks(),

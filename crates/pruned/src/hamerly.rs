@@ -23,7 +23,7 @@ use ladder_parallel::{BoundsGroup, Kernels, LANES, Pending, Top2Bounds};
 
 use crate::blocks::{over_blocks, threads};
 use crate::facts::{BoundBytes, PrunedFacts};
-use crate::moves::{Lower, Moves, largest_norm, slack};
+use crate::moves::{Lower, Moves, slack};
 use crate::sums::{Change, Sums};
 use crate::{BLOCK, Method};
 
@@ -176,7 +176,8 @@ pub(crate) struct HamerlySteps<'a> {
 }
 
 impl<'a> HamerlySteps<'a> {
-    pub(crate) fn new(points: Points<'a>, k: usize, parallel: bool) -> Self {
+    /// Steps for `points`, none of norm above `largest_point`.
+    pub(crate) fn new(points: Points<'a>, k: usize, largest_point: f64, parallel: bool) -> Self {
         let (n, d) = (points.n(), points.d());
         let blocks = (0..n)
             .step_by(BLOCK)
@@ -190,7 +191,7 @@ impl<'a> HamerlySteps<'a> {
             kernels: Kernels::detect(),
             blocks,
             moves: Moves::new(k, d, Lower::Others),
-            largest_point: largest_norm(points, parallel),
+            largest_point,
             sums: Sums::new(k, d),
             parallel,
             evaluations: Vec::new(),

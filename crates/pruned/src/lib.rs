@@ -232,14 +232,17 @@ impl Stage for Pruned {
         let (points, k) = (checked.points(), checked.params().k);
         let parallel = worth_threads(points.n(), k, points.d());
         let method = self.pruning.method_for(points.d(), k);
+        // The norm that scales the bounds' margins, from the check's pass over the points.
+        let largest = checked.plan().extent().norm_bound(points.d());
         let fit = match method {
-            Method::Hamerly => lloyd(
-                checked,
-                &mut hamerly::HamerlySteps::new(points, k, parallel),
-            ),
+            Method::Hamerly => {
+                let mut steps = hamerly::HamerlySteps::new(points, k, largest, parallel);
+                lloyd(checked, &mut steps)
+            }
             Method::Yinyang | Method::Elkan => {
                 let groups = (method, method.groups(k, points.d()));
                 let initial = checked.initial_centers();
+                let points = (points, largest);
                 let mut steps = yinyang::YinyangSteps::new(points, initial, groups, parallel);
                 lloyd(checked, &mut steps)
             }

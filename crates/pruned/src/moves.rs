@@ -3,46 +3,12 @@
 //! trick): a bound set in pass `s` is corrected by the moves since `s` as the difference
 //! of two running sums.
 
-use ladder_core::{Points, sq_dist};
-use rayon::prelude::*;
+use ladder_core::sq_dist;
 
 /// Relative slack that covers the rounding of a distance in `d` dimensions computed by
 /// the contract's formula, of its square root, and of each bound update.
 pub(crate) fn slack(d: usize) -> f64 {
     1e-12 + 4.0 * (d + 2) as f64 * f64::EPSILON
-}
-
-/// The largest norm of any of the points (with the largest center's, it scales the
-/// margins), over blocks of [`crate::BLOCK`] points on rayon's threads if `parallel`.
-pub(crate) fn largest_norm(points: Points<'_>, parallel: bool) -> f64 {
-    let d = points.d();
-    let norm = |x: &[f64]| x.iter().map(|v| v * v).sum::<f64>();
-    // Eight running maxima side by side, so that their chains overlap.
-    let largest = |rows: &[f64]| {
-        let mut most = [0.0f64; 8];
-        let eights = rows.chunks_exact(8 * d);
-        let tail = eights
-            .remainder()
-            .chunks_exact(d)
-            .map(norm)
-            .fold(0.0, f64::max);
-        for eight in eights {
-            for (most, x) in most.iter_mut().zip(eight.chunks_exact(d)) {
-                let n = norm(x);
-                *most = if n > *most { n } else { *most };
-            }
-        }
-        most.into_iter().fold(tail, f64::max)
-    };
-    let rows = points.as_slice();
-    let squared = match parallel {
-        true => rows
-            .par_chunks(crate::BLOCK * d)
-            .map(largest)
-            .reduce(|| 0.0, f64::max),
-        false => largest(rows),
-    };
-    squared.sqrt()
 }
 
 /// Which moves a point's lower bound loses: those of every other cluster (Hamerly's one

@@ -29,7 +29,7 @@ use ladder_parallel::{
 use crate::blocks::{over_blocks, threads};
 use crate::facts::{BoundBytes, PrunedFacts};
 use crate::groups::{PassGroups, group_centers};
-use crate::moves::{Lower, Moves, largest_norm, slack};
+use crate::moves::{Lower, Moves, slack};
 use crate::sums::{Change, Sums};
 use crate::{BLOCK, Method};
 
@@ -228,10 +228,10 @@ pub(crate) struct YinyangSteps<'a> {
 }
 
 impl<'a> YinyangSteps<'a> {
-    /// Steps for `points` from `initial` centers, cut into `t` groups chosen from them
-    /// (Yinyang; one per center is Elkan).
+    /// Steps for `points` (none of norm above `largest_point`) from `initial` centers,
+    /// cut into `t` groups chosen from them (Yinyang; one per center is Elkan).
     pub(crate) fn new(
-        points: Points<'a>,
+        (points, largest_point): (Points<'a>, f64),
         initial: &[f64],
         (method, t): (Method, usize),
         parallel: bool,
@@ -261,7 +261,7 @@ impl<'a> YinyangSteps<'a> {
             group_of,
             blocks,
             moves: Moves::new(k, d, Lower::All),
-            largest_point: largest_norm(points, parallel),
+            largest_point,
             sums: Sums::new(k, d),
             parallel,
             evaluations: Vec::new(),
