@@ -24,7 +24,7 @@ use ladder_parallel::{BoundsGroup, Kernels, LANES, Pending, Top2Bounds};
 use crate::blocks::{over_blocks, threads};
 use crate::facts::{BoundBytes, PrunedFacts};
 use crate::moves::{Lower, Moves, slack};
-use crate::sums::{Change, Sums};
+use crate::sums::{BlockSums, Change, Sums};
 use crate::{BLOCK, Method};
 
 /// Points scanned at a time: the scan's output stays small (and in cache).
@@ -50,6 +50,8 @@ struct Block {
     scan_lower: Vec<f32>,
     /// The points that changed cluster this pass, in point order.
     changes: Vec<Change>,
+    /// The block's share of the update.
+    sums: BlockSums,
 }
 
 /// What every block needs in a pass.
@@ -79,6 +81,7 @@ impl Block {
             scan_upper: vec![0.0; SCAN_CHUNK],
             scan_lower: vec![0.0; SCAN_CHUNK],
             changes: Vec::new(),
+            sums: BlockSums::default(),
         }
     }
 
@@ -87,6 +90,7 @@ impl Block {
     /// the distances it computed.
     fn pass(&mut self, p: &PassInputs<'_>, labels: &mut [u32]) -> u64 {
         self.changes.clear();
+        self.sums.clear();
         if p.first {
             for (slot, i) in self.pending.iter_mut().zip(0..labels.len() as u32) {
                 *slot = i;
@@ -100,14 +104,18 @@ impl Block {
         }
         let evaluations = self.pending_len as u64 * p.k as u64;
         self.scan(p);
+        let shape = (p.k, p.d);
         if p.first {
             for (labels, group) in labels.chunks_mut(LANES).zip(&self.groups) {
                 labels.copy_from_slice(&group.labels[..labels.len()]);
             }
+            let rows = &p.rows[self.start * p.d..(self.start + labels.len()) * p.d];
+            self.sums.add_rows(rows, labels, shape);
         } else {
             for c in &self.changes {
                 labels[c.point as usize - self.start] = c.to;
             }
+            self.sums.take_moves(p.rows, &self.changes, shape);
         }
         evaluations
     }
@@ -217,11 +225,11 @@ impl Steps for HamerlySteps<'_> {
         self.evaluations.push(evaluations);
     }
 
-    fn update(&mut self, labels: &[u32], centers: &mut [f64]) {
-        let changes = self.blocks.iter().map(|b| &b.changes[..]);
-        let pass = (self.moves.passes == 1, self.parallel);
-        self.sums
-            .update((self.rows, labels), pass, changes, centers);
+    /// The blocks took their shares of the sums in their passes (`_labels` are theirs).
+    fn update(&mut self, _labels: &[u32], centers: &mut [f64]) {
+        let blocks = self.blocks.iter().map(|b| (&b.sums, &b.changes[..]));
+        let first = self.moves.passes == 1;
+        self.sums.update(self.rows, first, blocks, centers);
     }
 
     fn evaluations(&self) -> Evaluations {

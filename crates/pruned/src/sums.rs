@@ -1,10 +1,11 @@
-//! The per-cluster sums and counts a pruned fit keeps up to date: taken in full from
+//! The per-cluster sums and counts a pruned fit keeps up to date: taken in full by the
 //! fixed blocks of points on the first pass (added in block order, so the same for any
-//! number of threads), then moved by the points that changed cluster, in point order.
+//! number of threads), then moved by the points that changed cluster — by each block in
+//! its pass where many of its points changed, else one by one in the update; in block
+//! order either way.
 
 use ladder_core::{Partial, add_partials, divide_sums};
 use ladder_parallel::accumulate;
-use rayon::prelude::*;
 
 /// A point that changed cluster in a pass.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -12,6 +13,56 @@ pub(crate) struct Change {
     pub(crate) point: u32,
     pub(crate) from: u32,
     pub(crate) to: u32,
+}
+
+/// Changes below this many in a block are applied by the update one by one; from it on
+/// the block takes their moves of the sums itself, in its pass (on its thread, while the
+/// rows are in the cache), and the update adds them.
+const TAKE_MOVES: usize = 64;
+
+/// A block's share of a pass's update, taken in its pass: on the first pass the sums
+/// and counts of its points, later (with [`TAKE_MOVES`] changes or more) what its
+/// changes of cluster add to the sums.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct BlockSums {
+    sums: Vec<f64>,
+    counts: Vec<u32>,
+    /// Whether this pass's share is in `sums` (else the changes are applied one by one).
+    taken: bool,
+}
+
+impl BlockSums {
+    /// A pass starts: nothing taken yet.
+    pub(crate) fn clear(&mut self) {
+        self.taken = false;
+    }
+
+    /// The first pass: adds the `rows` (with their `labels`) to the block's sums, in
+    /// point order (a block's chunks in order give the sums of the whole block).
+    pub(crate) fn add_rows(&mut self, rows: &[f64], labels: &[u32], (k, d): (usize, usize)) {
+        if !self.taken {
+            self.zero(k, d);
+        }
+        accumulate(rows, labels, d, &mut self.sums, &mut self.counts);
+    }
+
+    /// A later pass: takes the moves of the sums that the block's `changes` make, where
+    /// there are [`TAKE_MOVES`] of them or more.
+    pub(crate) fn take_moves(&mut self, rows: &[f64], changes: &[Change], (k, d): (usize, usize)) {
+        if changes.len() < TAKE_MOVES {
+            return;
+        }
+        self.zero(k, d);
+        move_sums(&mut self.sums, rows, changes, d);
+    }
+
+    fn zero(&mut self, k: usize, d: usize) {
+        self.sums.clear();
+        self.sums.resize(k * d, 0.0);
+        self.counts.clear();
+        self.counts.resize(k, 0);
+        self.taken = true;
+    }
 }
 
 /// Per-cluster sums (`k × d`) and counts.
@@ -31,66 +82,55 @@ impl Sums {
         }
     }
 
-    /// The sums of every point (`rows`, `labels`) in blocks of `block` points, each in
-    /// point order, the blocks added in order; in parallel if `parallel`.
-    pub(crate) fn fill(&mut self, rows: &[f64], labels: &[u32], block: usize, parallel: bool) {
-        let (d, k) = (self.d, self.counts.len());
-        let partial = |(rows, labels): (&[f64], &[u32])| {
-            let (mut sums, mut counts) = (vec![0.0; k * d], vec![0u32; k]);
-            accumulate(rows, labels, d, &mut sums, &mut counts);
-            (sums, counts)
-        };
-        let partials: Vec<(Vec<f64>, Vec<u32>)> = if parallel {
-            let blocks = rows.par_chunks(block * d).zip(labels.par_chunks(block));
-            blocks.map(partial).collect()
-        } else {
-            let blocks = rows.chunks(block * d).zip(labels.chunks(block));
-            blocks.map(partial).collect()
-        };
-        self.sums.fill(0.0);
-        self.counts.fill(0);
-        let partials = partials
-            .iter()
-            .map(|(sums, counts)| Partial { sums, counts });
-        add_partials(partials, &mut self.sums, &mut self.counts);
-    }
-
-    /// A pass's update: the sums taken in full on the `first` pass (in blocks of
-    /// [`crate::BLOCK`]), else moved by each block's `changes` in block order; then the
-    /// division into `centers`.
+    /// A pass's update from each block's share, in block order: on the `first` pass
+    /// the blocks' sums added in full (each block's in point order: what one pass over
+    /// the points in blocks of [`crate::BLOCK`] gives); later, each block's moves where
+    /// it took them, else its `changes` one by one; then the division into `centers`.
     pub(crate) fn update<'c>(
         &mut self,
-        (rows, labels): (&[f64], &[u32]),
-        (first, parallel): (bool, bool),
-        changes: impl Iterator<Item = &'c [Change]>,
+        rows: &[f64],
+        first: bool,
+        blocks: impl Iterator<Item = (&'c BlockSums, &'c [Change])>,
         centers: &mut [f64],
     ) {
         if first {
-            self.fill(rows, labels, crate::BLOCK, parallel);
+            self.sums.fill(0.0);
+            self.counts.fill(0);
+            let partials = blocks.map(|(block, _)| {
+                assert!(block.taken, "every block takes its sums on the first pass");
+                Partial {
+                    sums: &block.sums,
+                    counts: &block.counts,
+                }
+            });
+            add_partials(partials, &mut self.sums, &mut self.counts);
         } else {
-            for changes in changes {
-                self.apply(rows, changes);
+            for (block, changes) in blocks {
+                match block.taken {
+                    true => self.add_moves(&block.sums, changes),
+                    false => self.apply(rows, changes),
+                }
             }
         }
         self.divide(centers);
     }
 
+    /// Adds a block's taken `moves` of the sums, and moves the counts by its `changes`.
+    fn add_moves(&mut self, moves: &[f64], changes: &[Change]) {
+        // Untouched sums stay as they are, bit for bit (even a −0).
+        for (s, &m) in self.sums.iter_mut().zip(moves) {
+            if m != 0.0 {
+                *s += m;
+            }
+        }
+        move_counts(&mut self.counts, changes);
+    }
+
     /// Moves each changed point, in the order given, from its old cluster's sum to its
     /// new one's.
     pub(crate) fn apply(&mut self, rows: &[f64], changes: &[Change]) {
-        let d = self.d;
-        for c in changes {
-            let x = &rows[c.point as usize * d..(c.point as usize + 1) * d];
-            let (from, to) = (c.from as usize, c.to as usize);
-            for (s, x) in self.sums[from * d..(from + 1) * d].iter_mut().zip(x) {
-                *s -= x;
-            }
-            for (s, x) in self.sums[to * d..(to + 1) * d].iter_mut().zip(x) {
-                *s += x;
-            }
-            self.counts[from] -= 1;
-            self.counts[to] += 1;
-        }
+        move_sums(&mut self.sums, rows, changes, self.d);
+        move_counts(&mut self.counts, changes);
     }
 
     /// The contract's update: each center with points becomes its sum over its count.
@@ -103,5 +143,28 @@ impl Sums {
                 sum.fill(0.0);
             }
         }
+    }
+}
+
+/// Moves each changed point's row, in the order given, from its old cluster's sum to its
+/// new one's.
+fn move_sums(sums: &mut [f64], rows: &[f64], changes: &[Change], d: usize) {
+    for c in changes {
+        let x = &rows[c.point as usize * d..(c.point as usize + 1) * d];
+        let (from, to) = (c.from as usize, c.to as usize);
+        for (s, x) in sums[from * d..(from + 1) * d].iter_mut().zip(x) {
+            *s -= x;
+        }
+        for (s, x) in sums[to * d..(to + 1) * d].iter_mut().zip(x) {
+            *s += x;
+        }
+    }
+}
+
+/// Moves each changed point from its old cluster's count to its new one's.
+fn move_counts(counts: &mut [u64], changes: &[Change]) {
+    for c in changes {
+        counts[c.from as usize] -= 1;
+        counts[c.to as usize] += 1;
     }
 }

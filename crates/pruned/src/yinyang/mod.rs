@@ -30,7 +30,7 @@ use crate::blocks::{over_blocks, threads};
 use crate::facts::{BoundBytes, PrunedFacts};
 use crate::groups::{PassGroups, group_centers};
 use crate::moves::{Lower, Moves, slack};
-use crate::sums::{Change, Sums};
+use crate::sums::{BlockSums, Change, Sums};
 use crate::{BLOCK, Method};
 
 mod sparse;
@@ -82,6 +82,8 @@ struct Block {
     /// Scratch: a dense chunk's labels before; the sparse passes'.
     old_labels: Vec<u32>,
     sparse: SparseScratch,
+    /// The block's share of the update.
+    sums: BlockSums,
 }
 
 impl Block {
@@ -98,6 +100,7 @@ impl Block {
             changes: Vec::new(),
             old_labels: Vec::with_capacity(DENSE_CHUNK),
             sparse: SparseScratch::new(d, t),
+            sums: BlockSums::default(),
         }
     }
 
@@ -108,6 +111,7 @@ impl Block {
     /// The block's pass; returns the distances it computed.
     fn pass(&mut self, p: &PassInputs<'_>, labels: &mut [u32]) -> u64 {
         self.changes.clear();
+        self.sums.clear();
         let evaluations = if p.first {
             self.dense(p)
         } else {
@@ -135,6 +139,8 @@ impl Block {
             for c in &self.changes {
                 labels[c.point as usize - self.start] = c.to;
             }
+            let k = p.centers.len() / p.d;
+            self.sums.take_moves(p.rows, &self.changes, (k, p.d));
         }
         evaluations
     }
@@ -184,6 +190,13 @@ impl Block {
             layout.scan_grouped(rows, &p.groups.grouped, out);
         }
         if p.first {
+            // Its rows are in the cache: their sums now.
+            let bounds = &self.bounds;
+            let labels = (first..first + len).map(|i| bounds[i / LANES].labels[i % LANES]);
+            self.old_labels.clear();
+            self.old_labels.extend(labels);
+            let k = p.centers.len() / d;
+            self.sums.add_rows(rows, &self.old_labels, (k, d));
             return;
         }
         for (c, &old) in self.old_labels.iter().enumerate() {
@@ -297,11 +310,11 @@ impl Steps for YinyangSteps<'_> {
         self.evaluations.push(evaluations);
     }
 
-    fn update(&mut self, labels: &[u32], centers: &mut [f64]) {
-        let changes = self.blocks.iter().map(|b| &b.changes[..]);
-        let pass = (self.moves.passes == 1, self.parallel);
-        self.sums
-            .update((self.rows, labels), pass, changes, centers);
+    /// The blocks took their shares of the sums in their passes (`_labels` are theirs).
+    fn update(&mut self, _labels: &[u32], centers: &mut [f64]) {
+        let blocks = self.blocks.iter().map(|b| (&b.sums, &b.changes[..]));
+        let first = self.moves.passes == 1;
+        self.sums.update(self.rows, first, blocks, centers);
     }
 
     fn evaluations(&self) -> Evaluations {
