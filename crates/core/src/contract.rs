@@ -143,28 +143,41 @@ pub fn inertia(points: crate::Points<'_>, centers: &[f64], labels: &[u32]) -> f6
 /// feature order, eight points side by side so that their chains of additions overlap
 /// instead of waiting on one another.
 fn distances((rows, d): (&[f64], usize), labels: &[u32], centers: &[f64], dist: &mut [f64]) {
-    const SIDE_BY_SIDE: usize = 8;
-    let center = |l: u32| &centers[l as usize * d..(l as usize + 1) * d];
-    let eights = rows.chunks_exact(SIDE_BY_SIDE * d);
-    let tail = eights.remainder();
-    let outs = dist.chunks_exact_mut(SIDE_BY_SIDE);
-    for ((rows, labels), out) in eights.zip(labels.chunks_exact(SIDE_BY_SIDE)).zip(outs) {
-        out.fill(0.0);
-        for t in 0..d {
-            for (p, dist) in out.iter_mut().enumerate() {
-                let diff = rows[p * d + t] - center(labels[p])[t];
-                *dist += diff * diff;
+    /// With the dimension `D` a constant (0: `d`), so that the features' loop unrolls.
+    fn run<const D: usize>(
+        rows: &[f64],
+        d: usize,
+        labels: &[u32],
+        centers: &[f64],
+        dist: &mut [f64],
+    ) {
+        const SIDE_BY_SIDE: usize = 8;
+        let d = if D > 0 { D } else { d };
+        let center = |l: u32| &centers[l as usize * d..(l as usize + 1) * d];
+        let eights = rows.chunks_exact(SIDE_BY_SIDE * d);
+        let tail = eights.remainder();
+        let outs = dist.chunks_exact_mut(SIDE_BY_SIDE);
+        for ((rows, labels), out) in eights.zip(labels.chunks_exact(SIDE_BY_SIDE)).zip(outs) {
+            let cs: [&[f64]; SIDE_BY_SIDE] = std::array::from_fn(|p| center(labels[p]));
+            let mut acc = [0.0; SIDE_BY_SIDE];
+            for t in 0..d {
+                for p in 0..SIDE_BY_SIDE {
+                    let diff = rows[p * d + t] - cs[p][t];
+                    acc[p] += diff * diff;
+                }
             }
+            out.copy_from_slice(&acc);
+        }
+        let first = labels.len() - tail.len() / d;
+        let rest = tail.chunks_exact(d).zip(&labels[first..]);
+        for ((p, &l), out) in rest.zip(&mut dist[first..]) {
+            *out = sq_dist(p, center(l));
         }
     }
-    let first = labels.len() - tail.len() / d;
-    for ((p, &l), out) in tail
-        .chunks_exact(d)
-        .zip(&labels[first..])
-        .zip(&mut dist[first..])
-    {
-        *out = sq_dist(p, center(l));
-    }
+    crate::with_dims!(d,
+        D => run::<D>(rows, d, labels, centers, dist),
+        _ => run::<0>(rows, d, labels, centers, dist),
+    )
 }
 
 #[cfg(test)]

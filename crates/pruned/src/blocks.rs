@@ -1,10 +1,26 @@
-//! The fixed blocks of points every method runs over: a pass over all of them, on
-//! rayon's threads when the fit is large enough to share, each block writing its own
-//! labels; the threads a fit used.
+//! The fixed blocks of points every method runs over: made, and passed over, on rayon's
+//! threads when the fit is large enough to share (each block writing its own labels);
+//! the threads a fit used.
 
 use rayon::prelude::*;
 
 use crate::BLOCK;
+
+/// The blocks of `n` points, each made by `new(start, len)` (on rayon's threads if
+/// `parallel`: their allocations are written as they are made, and that is worth
+/// sharing), in order.
+pub(crate) fn make_blocks<B: Send>(
+    n: usize,
+    parallel: bool,
+    new: impl Fn(usize, usize) -> B + Sync,
+) -> Vec<B> {
+    let starts: Vec<usize> = (0..n).step_by(BLOCK).collect();
+    let new = |&start: &usize| new(start, BLOCK.min(n - start));
+    match parallel {
+        true => starts.par_iter().map(new).collect(),
+        false => starts.iter().map(new).collect(),
+    }
+}
 
 /// Runs `work` on every block with its [`BLOCK`] labels (on rayon's threads if
 /// `parallel`); returns the sum of what the blocks return (the distances they computed).

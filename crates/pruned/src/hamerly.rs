@@ -21,11 +21,11 @@
 use ladder_core::{Details, Evaluations, Points, Steps};
 use ladder_parallel::{BoundsGroup, Kernels, LANES, Pending, Top2Bounds};
 
-use crate::blocks::{over_blocks, threads};
+use crate::Method;
+use crate::blocks::{make_blocks, over_blocks, threads};
 use crate::facts::{BoundBytes, PrunedFacts};
 use crate::moves::{Lower, Moves, slack};
 use crate::sums::{BlockSums, Change, Sums};
-use crate::{BLOCK, Method};
 
 /// Points scanned at a time: the scan's output stays small (and in cache).
 const SCAN_CHUNK: usize = 1024;
@@ -187,10 +187,7 @@ impl<'a> HamerlySteps<'a> {
     /// Steps for `points`, none of norm above `largest_point`.
     pub(crate) fn new(points: Points<'a>, k: usize, largest_point: f64, parallel: bool) -> Self {
         let (n, d) = (points.n(), points.d());
-        let blocks = (0..n)
-            .step_by(BLOCK)
-            .map(|start| Block::new(start, BLOCK.min(n - start), d))
-            .collect();
+        let blocks = make_blocks(n, parallel, |start, len| Block::new(start, len, d));
         Self {
             rows: points.as_slice(),
             n,

@@ -26,12 +26,12 @@ use ladder_parallel::{
     BoundsGroup, GroupedOut, Kernels, LANES, Layout, NarrowLayout, f32_down, f32_up,
 };
 
-use crate::blocks::{over_blocks, threads};
+use crate::Method;
+use crate::blocks::{make_blocks, over_blocks, threads};
 use crate::facts::{BoundBytes, PrunedFacts};
 use crate::groups::{PassGroups, group_centers};
 use crate::moves::{Lower, Moves, slack};
 use crate::sums::{BlockSums, Change, Sums};
-use crate::{BLOCK, Method};
 
 mod sparse;
 
@@ -258,10 +258,7 @@ impl<'a> YinyangSteps<'a> {
             }
         }
         let t = groups.len();
-        let blocks = (0..n)
-            .step_by(BLOCK)
-            .map(|start| Block::new(points, start, BLOCK.min(n - start), t))
-            .collect();
+        let blocks = make_blocks(n, parallel, |start, len| Block::new(points, start, len, t));
         Self {
             rows: points.as_slice(),
             n,
