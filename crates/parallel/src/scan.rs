@@ -5,7 +5,7 @@
 
 use crate::Simd;
 use crate::isa::Kernel;
-use crate::kernel::{BoundsGroup, Pending, Top2, Top2Bounds};
+use crate::kernel::{BoundsGroup, GapGroup, Pending, Top2, Top2Gaps};
 
 /// The kernels this CPU runs best, for callers that drive them point by point.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,16 +42,17 @@ impl Kernels {
         self.0.top2(pending, centers, d, scratch, out)
     }
 
-    /// [`Kernels::top2`], written as the bounds an engine stores ([`Top2Bounds`]): the
-    /// label, and the two distances widened by the slack, offset by the label's entries
-    /// of the offsets and rounded outward to single precision, all in vectors.
-    pub fn top2_bounds(
+    /// [`Kernels::top2`], written as Hamerly's bounds are stored ([`Top2Gaps`]): the
+    /// label, and the gap between the two distances widened by the slack and offset by
+    /// the label's entries of the offsets, rounded down to single precision, all in
+    /// vectors.
+    pub fn top2_gaps(
         self,
         pending: Pending<'_>,
         centers: &[f64],
         d: usize,
         scratch: &mut [f64],
-        out: Top2Bounds<'_>,
+        out: Top2Gaps<'_>,
     ) {
         self.0.top2(pending, centers, d, scratch, out)
     }
@@ -84,5 +85,17 @@ impl Kernels {
         pending: &mut [u32],
     ) -> usize {
         self.0.sweep(groups, threshold, margin, pending)
+    }
+
+    /// [`Kernels::sweep`] for Hamerly's gaps: point `i` keeps its label when
+    /// `threshold[label] + margin < gap`.
+    pub fn sweep_gaps(
+        self,
+        groups: &[GapGroup],
+        threshold: &[f64],
+        margin: f64,
+        pending: &mut [u32],
+    ) -> usize {
+        self.0.sweep_gaps(groups, threshold, margin, pending)
     }
 }

@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::isa::Kernel;
-use crate::kernel::{BoundsGroup, Pending, Top2, Top2Bounds};
+use crate::kernel::{BoundsGroup, GapGroup, Pending, Top2, Top2Gaps};
 use ladder_core::{FitParams, Points, sq_dist};
 use ladder_test_support::clustered;
 
@@ -92,33 +92,31 @@ fn every_kernel_variant_gives_the_same_top_two_and_test() {
             all.sort_by(f64::total_cmp);
             assert_eq!(squared.2[p], all[1], "d = {d}, point {i}");
         }
-        // As bounds: the same, offset by the label's entries and rounded outward.
+        // As gaps: the same, offset by the label's entries, their gap rounded down.
         let (up, low): (Vec<f64>, Vec<f64>) = (0..9)
             .map(|j| (j as f64 * 0.3, j as f64 * 0.7 - 1.0))
             .unzip();
         let bounds = |kernel: Kernel| {
-            let (mut labels, mut upper, mut lower) = (vec![0; n], vec![0.0; n], vec![0.0; n]);
+            let (mut labels, mut gap) = (vec![0; n], vec![0.0; n]);
             let mut scratch = vec![0.0; 2 * LANES * d];
-            let out = Top2Bounds {
+            let out = Top2Gaps {
                 slack: 1e-12,
                 upper_offset: &up,
                 lower_offset: &low,
                 labels: &mut labels,
-                upper: &mut upper,
-                lower: &mut lower,
+                gap: &mut gap,
             };
             let pending = Pending {
                 rows: &data,
                 idx: &idx,
             };
             kernel.top2(pending, &centers, d, &mut scratch, out);
-            (labels, upper, lower)
+            (labels, gap)
         };
         let want_bounds = {
             let a = |p: usize| want.0[p] as usize;
-            let upper = (0..n).map(|p| f32_up(want.1[p] - up[a(p)])).collect();
-            let lower = (0..n).map(|p| f32_down(want.2[p] + low[a(p)])).collect();
-            (want.0.clone(), upper, lower)
+            let gap = |p: usize| (want.2[p] + low[a(p)]) - (want.1[p] - up[a(p)]);
+            (want.0.clone(), (0..n).map(|p| f32_down(gap(p))).collect())
         };
         for kernel in kernels {
             assert_eq!(top2(kernel, Some(1e-12)), want, "{kernel:?}, d = {d}");
@@ -149,10 +147,20 @@ fn every_kernel_variant_gives_the_same_top_two_and_test() {
                 f64::from(upper[i]) + threshold[labels[i] as usize] + 0.1 >= f64::from(lower[i])
             })
             .collect();
+        // The same test on the gaps, exact here (small integers and quarters).
+        let gaps: Vec<GapGroup> = groups
+            .iter()
+            .map(|g| GapGroup {
+                gap: std::array::from_fn(|l| g.lower[l] - g.upper[l]),
+                labels: g.labels,
+            })
+            .collect();
         for kernel in kernels {
             let mut pending = vec![0; n + LANES];
             let len = kernel.sweep(&groups, &threshold, 0.1, &mut pending);
             assert_eq!(pending[..len], want, "{kernel:?}, k = {k}, n = {n}");
+            let len = kernel.sweep_gaps(&gaps, &threshold, 0.1, &mut pending);
+            assert_eq!(pending[..len], want, "gaps, {kernel:?}, k = {k}, n = {n}");
         }
     }
 }

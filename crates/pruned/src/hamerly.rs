@@ -5,10 +5,12 @@
 //!   largest move of any other center. While `u < l`, center `a` is strictly the nearest:
 //!   the point keeps its label and no distance is computed.
 //! - The bounds are kept lazily, as offsets from per-cluster running sums of the moves
-//!   ([`Moves`]), so the test over all points is one load of each bound, one table lookup
-//!   and one compare per point, 8 points at a time (`parallel`'s [`Kernels::sweep`]),
-//!   with no stores. They are stored in single precision, rounded outward: 8 bytes a
-//!   point, at most the bytes of the point itself.
+//!   ([`Moves`]): `u` as `u − moved[a]`, `l` as `l + others_moved[a]`. The test
+//!   `u + moved[a] < l − others_moved[a]` then needs only their gap, `l − u` as stored,
+//!   against `moved[a] + others_moved[a]`; so the gap is all a point keeps, in single
+//!   precision, rounded down (4 bytes a point, a quarter of the point's own at d = 2),
+//!   and the test over all points is one load, one table lookup and one compare per
+//!   point, 8 points at a time (`parallel`'s [`Kernels::sweep_gaps`]), with no stores.
 //! - The points that fail the test are packed 16 at a time and scanned against every
 //!   center with the contract's exact formula (`parallel`'s [`Kernels::top2`]), which
 //!   also gives fresh bounds. Their labels are therefore exactly the contract's; the test
@@ -19,7 +21,7 @@
 //!   changes in point order, so the result is the same for any number of threads.
 
 use ladder_core::{Details, Evaluations, Points, Steps};
-use ladder_parallel::{BoundsGroup, Kernels, LANES, Pending, Top2Bounds};
+use ladder_parallel::{GapGroup, Kernels, LANES, Pending, Top2Gaps};
 
 use crate::Method;
 use crate::blocks::{make_blocks, over_blocks, threads};
@@ -34,9 +36,8 @@ const SCAN_CHUNK: usize = 1024;
 struct Block {
     /// The block's first point.
     start: usize,
-    /// Each point's cluster and lazy bounds, `u = upper + moved[a]` and
-    /// `l = lower − others_moved[a]`, in groups of 8 points.
-    groups: Vec<BoundsGroup>,
+    /// Each point's cluster and the gap of its lazy bounds, in groups of 8 points.
+    groups: Vec<GapGroup>,
     /// The block's points that failed the test this pass, as offsets in the block (the
     /// first `pending_len`; 8 spare slots past the points).
     pending: Vec<u32>,
@@ -46,8 +47,7 @@ struct Block {
     rows: Vec<u32>,
     scratch: Vec<f64>,
     scan_labels: Vec<u32>,
-    scan_upper: Vec<f32>,
-    scan_lower: Vec<f32>,
+    scan_gap: Vec<f32>,
     /// The points that changed cluster this pass, in point order.
     changes: Vec<Change>,
     /// The block's share of the update.
@@ -71,15 +71,14 @@ impl Block {
         let padded = len.next_multiple_of(LANES);
         Self {
             start,
-            // Padding lanes always pass the test: u = −∞, l = +∞.
-            groups: vec![BoundsGroup::PADDING; padded / LANES],
+            // Padding lanes always pass the test: an infinite gap.
+            groups: vec![GapGroup::PADDING; padded / LANES],
             pending: vec![0; padded + LANES],
             pending_len: 0,
             rows: Vec::with_capacity(SCAN_CHUNK),
             scratch: vec![0.0; 2 * LANES * d],
             scan_labels: vec![0; SCAN_CHUNK],
-            scan_upper: vec![0.0; SCAN_CHUNK],
-            scan_lower: vec![0.0; SCAN_CHUNK],
+            scan_gap: vec![0.0; SCAN_CHUNK],
             changes: Vec::new(),
             sums: BlockSums::default(),
         }
@@ -100,7 +99,7 @@ impl Block {
             let threshold = &p.moves.threshold;
             self.pending_len =
                 p.kernels
-                    .sweep(&self.groups, threshold, p.margin, &mut self.pending);
+                    .sweep_gaps(&self.groups, threshold, p.margin, &mut self.pending);
         }
         let evaluations = self.pending_len as u64 * p.k as u64;
         self.scan(p);
@@ -128,25 +127,21 @@ impl Block {
             self.rows.clear();
             self.rows
                 .extend(chunk.iter().map(|&i| (self.start + i as usize) as u32));
-            let out = Top2Bounds {
+            let out = Top2Gaps {
                 slack: slack(p.d),
                 upper_offset: &p.moves.moved,
                 lower_offset: &p.moves.others_moved,
                 labels: &mut self.scan_labels[..chunk.len()],
-                upper: &mut self.scan_upper[..chunk.len()],
-                lower: &mut self.scan_lower[..chunk.len()],
+                gap: &mut self.scan_gap[..chunk.len()],
             };
             let pending = Pending {
                 rows: p.rows,
                 idx: &self.rows,
             };
             p.kernels
-                .top2_bounds(pending, p.centers, p.d, &mut self.scratch, out);
-            let found = chunk
-                .iter()
-                .zip(&self.scan_labels)
-                .zip(self.scan_upper.iter().zip(&self.scan_lower));
-            for ((&i, &new), (&upper, &lower)) in found {
+                .top2_gaps(pending, p.centers, p.d, &mut self.scratch, out);
+            let found = chunk.iter().zip(&self.scan_labels).zip(&self.scan_gap);
+            for ((&i, &new), &gap) in found {
                 let i = i as usize;
                 let (group, lane) = (&mut self.groups[i / LANES], i % LANES);
                 let old = group.labels[lane];
@@ -159,8 +154,7 @@ impl Block {
                     });
                 }
                 group.labels[lane] = new;
-                group.upper[lane] = upper;
-                group.lower[lane] = lower;
+                group.gap[lane] = gap;
             }
         }
     }
@@ -238,7 +232,7 @@ impl Steps for HamerlySteps<'_> {
             Method::Hamerly,
             self.kernels.simd(),
             threads(self.parallel),
-            BoundBytes::of(self.n, 2 * size_of::<f32>()),
+            BoundBytes::of(self.n, size_of::<f32>()),
             (self.n, self.k),
             &self.evaluations,
         ))

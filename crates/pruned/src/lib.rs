@@ -28,7 +28,7 @@
 //!   iterations and centers are the same, bit for bit, for any number of threads.
 //!
 //! **What it costs.** Bounds in single precision, at most the bytes of the point
-//! itself (8 bytes a point for Hamerly's, `4 (2 + t)` for `t` groups; the facts say how
+//! itself (4 bytes a point for Hamerly's, `4 (2 + t)` for `t` groups; the facts say how
 //! many: [`BoundBytes`]). A first pass that scans every point and keeps more than the
 //! nearest center: from 8 features about brute force's time (through a single-precision
 //! filter scan whose near ties are re-checked exactly), in fewer up to several times it,

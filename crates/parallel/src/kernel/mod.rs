@@ -21,7 +21,7 @@ pub use narrow::NARROW_LIMIT;
 pub(crate) use narrow::{NARROW_LANES, NarrowBlock, grouped_narrow};
 
 pub use grouped::{GroupedCenters, GroupedOut};
-pub use top2::{Top2, Top2Bounds};
+pub use top2::{Top2, Top2Gaps};
 pub(crate) use top2::{Top2Out, top2_rows};
 
 /// One block of points: its groups, norms, rows (for exact re-checks) and labels.
@@ -63,6 +63,25 @@ impl BoundsGroup {
     pub const PADDING: Self = Self {
         upper: [f32::NEG_INFINITY; LANES],
         lower: [f32::INFINITY; LANES],
+        labels: [0; LANES],
+    };
+}
+
+/// Eight points' clusters and the gap between their two bounds, for Hamerly's test,
+/// which needs nothing else: `lower − upper` as the engine stores them (each offset by a
+/// running sum), rounded down — 8 bytes a point in all, 4 of them the bound.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct GapGroup {
+    /// Each point's gap.
+    pub gap: [f32; LANES],
+    /// Each point's cluster.
+    pub labels: [u32; LANES],
+}
+
+impl GapGroup {
+    /// Lanes past the last point: an infinite gap, so they always pass the test.
+    pub const PADDING: Self = Self {
+        gap: [f32::INFINITY; LANES],
         labels: [0; LANES],
     };
 }
@@ -349,13 +368,39 @@ pub(crate) fn sweep<S: Isa>(
         let t = isa.lookup(threshold, &group.labels);
         let upper = isa.add(isa.add(isa.widen(&group.upper), t), margin);
         let keep = isa.bits(isa.lt(upper, isa.widen(&group.lower)));
-        let fail = !keep;
-        let base = (g * LANES) as u32;
-        let out: &mut [u32; LANES] = (&mut pending[len..len + LANES])
-            .try_into()
-            .expect("8 spare slots");
-        *out = SET_LANES[fail as usize].map(|lane| base + lane);
-        len += fail.count_ones() as usize;
+        len = write_failures(!keep, g, pending, len);
     }
     len
+}
+
+/// [`sweep`] for Hamerly's gaps: point `i` keeps its label when
+/// `threshold[label] + margin < gap`.
+#[inline(always)]
+pub(crate) fn sweep_gaps<S: Isa>(
+    isa: S,
+    groups: &[GapGroup],
+    threshold: &[f64],
+    margin: f64,
+    pending: &mut [u32],
+) -> usize {
+    let margin = isa.splat(margin);
+    let mut len = 0;
+    for (g, group) in groups.iter().enumerate() {
+        let lost = isa.add(isa.lookup(threshold, &group.labels), margin);
+        let keep = isa.bits(isa.lt(lost, isa.widen(&group.gap)));
+        len = write_failures(!keep, g, pending, len);
+    }
+    len
+}
+
+/// Writes the indices of group `g`'s lanes set in `fail` to `pending` from `len` on
+/// (8 slots, without a branch); returns the new length.
+#[inline(always)]
+fn write_failures(fail: u8, g: usize, pending: &mut [u32], len: usize) -> usize {
+    let base = (g * LANES) as u32;
+    let out: &mut [u32; LANES] = (&mut pending[len..len + LANES])
+        .try_into()
+        .expect("8 spare slots");
+    *out = SET_LANES[fail as usize].map(|lane| base + lane);
+    len + fail.count_ones() as usize
 }

@@ -3,8 +3,8 @@
 //! at a time. The rows are gathered feature by feature straight into vectors (hardware
 //! gathers where the ISA has them), and what is found is written either as distances
 //! ([`Top2`]) or as the single-precision bounds a bound-keeping engine stores
-//! ([`Top2Bounds`]: offsets looked up by label and narrowing rounded outward, in
-//! vectors), so no point's result goes through scalar code.
+//! ([`Top2Gaps`]: offsets looked up by label, the gap between the bounds rounded down,
+//! in vectors), so no point's result goes through scalar code.
 
 use super::{dims, exact_dist};
 use crate::LANES;
@@ -28,12 +28,12 @@ pub struct Top2<'a> {
     pub second: &'a mut [f64],
 }
 
-/// Where the top-two scan writes bounds, point by point: the nearest center `a`, an
-/// upper bound `√best · (1 + slack) − upper_offset[a]` rounded up to single precision,
-/// and a lower bound `√second · (1 − slack) + lower_offset[a]` rounded down — the lazy
-/// bounds of Hamerly's method, stored as they are kept.
+/// Where the top-two scan writes Hamerly's bounds, point by point: the nearest center
+/// `a`, and the gap `l − u` between the lower bound `√second · (1 − slack) +
+/// lower_offset[a]` and the upper `√best · (1 + slack) − upper_offset[a]` (the lazy
+/// bounds as they are kept), rounded down to single precision — all the test needs.
 #[derive(Debug)]
-pub struct Top2Bounds<'a> {
+pub struct Top2Gaps<'a> {
     /// The relative slack that covers the rounding of the distances and square roots.
     pub slack: f64,
     /// Per center: what the upper bound of a point of that center is stored less.
@@ -42,10 +42,8 @@ pub struct Top2Bounds<'a> {
     pub lower_offset: &'a [f64],
     /// The nearest center of each point (the lowest index on a tie).
     pub labels: &'a mut [u32],
-    /// The upper bounds.
-    pub upper: &'a mut [f32],
-    /// The lower bounds.
-    pub lower: &'a mut [f32],
+    /// The gaps.
+    pub gap: &'a mut [f32],
 }
 
 /// What a scan found for 8 points: the two smallest squared distances and the index of
@@ -87,7 +85,7 @@ impl Top2Out for Top2<'_> {
     }
 }
 
-impl Top2Out for Top2Bounds<'_> {
+impl Top2Out for Top2Gaps<'_> {
     fn len(&self) -> usize {
         self.labels.len()
     }
@@ -101,8 +99,7 @@ impl Top2Out for Top2Bounds<'_> {
         let lower = isa.add(second, isa.lookup(self.lower_offset, &labels));
         let out = start..start + n;
         self.labels[out.clone()].copy_from_slice(&labels[..n]);
-        self.upper[out.clone()].copy_from_slice(&isa.narrow_up(upper)[..n]);
-        self.lower[out].copy_from_slice(&isa.narrow_down(lower)[..n]);
+        self.gap[out].copy_from_slice(&isa.narrow_down(isa.sub(lower, upper))[..n]);
     }
 }
 
