@@ -73,7 +73,9 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 pub use accumulate::accumulate;
-pub use kernel::{BoundsGroup, GapGroup, GroupedCenters, GroupedOut, Pending, Top2, Top2Gaps};
+pub use kernel::{
+    BoundsGroup, GapGroup, GroupedCenters, GroupedOut, Pending, Swept, Top2, Top2Gaps,
+};
 pub use layout::Layout;
 pub use narrow::{NARROW_LIMIT, NarrowLayout};
 pub use round::{f32_down, f32_up};

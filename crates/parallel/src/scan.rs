@@ -5,7 +5,7 @@
 
 use crate::Simd;
 use crate::isa::Kernel;
-use crate::kernel::{BoundsGroup, GapGroup, Pending, Top2, Top2Gaps};
+use crate::kernel::{Pending, Swept, Top2, Top2Gaps};
 
 /// The kernels this CPU runs best, for callers that drive them point by point.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,30 +72,19 @@ impl Kernels {
             .pair_rows(pending, (centers, labels), d, scratch, out)
     }
 
-    /// The bounds' test over consecutive groups of 8 points: point `i` keeps its label
-    /// when `upper + threshold[label] + margin < lower`; the index of every other point
-    /// is written, in order, to the front of `pending` (which needs 8 spare slots past
-    /// the points), without a branch. Returns how many were written. `threshold` is
-    /// padded to a multiple of 8 values.
+    /// The bounds' test over consecutive groups of 8 points: each point keeps its label
+    /// when its bounds pass ([`Swept`]: `upper + threshold[label] + margin < lower`, or
+    /// `threshold[label] + margin < gap`); the index of every other point is written,
+    /// in order, to the front of `pending` (which needs 8 spare slots past the points),
+    /// without a branch. Returns how many were written. `threshold` is padded to a
+    /// multiple of 8 values.
     pub fn sweep(
         self,
-        groups: &[BoundsGroup],
+        groups: Swept<'_>,
         threshold: &[f64],
         margin: f64,
         pending: &mut [u32],
     ) -> usize {
         self.0.sweep(groups, threshold, margin, pending)
-    }
-
-    /// [`Kernels::sweep`] for Hamerly's gaps: point `i` keeps its label when
-    /// `threshold[label] + margin < gap`.
-    pub fn sweep_gaps(
-        self,
-        groups: &[GapGroup],
-        threshold: &[f64],
-        margin: f64,
-        pending: &mut [u32],
-    ) -> usize {
-        self.0.sweep_gaps(groups, threshold, margin, pending)
     }
 }

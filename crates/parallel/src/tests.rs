@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::isa::Kernel;
-use crate::kernel::{BoundsGroup, GapGroup, Pending, Top2, Top2Gaps};
+use crate::kernel::{BoundsGroup, GapGroup, Pending, Swept, Top2, Top2Gaps};
 use ladder_core::{FitParams, Points, sq_dist};
 use ladder_test_support::clustered;
 
@@ -157,9 +157,9 @@ fn every_kernel_variant_gives_the_same_top_two_and_test() {
             .collect();
         for kernel in kernels {
             let mut pending = vec![0; n + LANES];
-            let len = kernel.sweep(&groups, &threshold, 0.1, &mut pending);
+            let len = kernel.sweep(Swept::Bounds(&groups), &threshold, 0.1, &mut pending);
             assert_eq!(pending[..len], want, "{kernel:?}, k = {k}, n = {n}");
-            let len = kernel.sweep_gaps(&gaps, &threshold, 0.1, &mut pending);
+            let len = kernel.sweep(Swept::Gaps(&gaps), &threshold, 0.1, &mut pending);
             assert_eq!(pending[..len], want, "gaps, {kernel:?}, k = {k}, n = {n}");
         }
     }

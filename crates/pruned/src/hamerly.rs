@@ -10,7 +10,7 @@
 //!   against `moved[a] + others_moved[a]`; so the gap is all a point keeps, in single
 //!   precision, rounded down (4 bytes a point, a quarter of the point's own at d = 2),
 //!   and the test over all points is one load, one table lookup and one compare per
-//!   point, 8 points at a time (`parallel`'s [`Kernels::sweep_gaps`]), with no stores.
+//!   point, 8 points at a time (`parallel`'s [`Kernels::sweep`]), with no stores.
 //! - The points that fail the test are packed 16 at a time and scanned against every
 //!   center with the contract's exact formula (`parallel`'s [`Kernels::top2`]), which
 //!   also gives fresh bounds. Their labels are therefore exactly the contract's; the test
@@ -21,7 +21,7 @@
 //!   changes in point order, so the result is the same for any number of threads.
 
 use ladder_core::{Details, Evaluations, Points, Steps};
-use ladder_parallel::{GapGroup, Kernels, LANES, Pending, Top2Gaps};
+use ladder_parallel::{GapGroup, Kernels, LANES, Pending, Swept, Top2Gaps};
 
 use crate::Method;
 use crate::blocks::{make_blocks, over_blocks, threads};
@@ -97,9 +97,12 @@ impl Block {
             self.pending_len = labels.len();
         } else {
             let threshold = &p.moves.threshold;
-            self.pending_len =
-                p.kernels
-                    .sweep_gaps(&self.groups, threshold, p.margin, &mut self.pending);
+            self.pending_len = p.kernels.sweep(
+                Swept::Gaps(&self.groups),
+                threshold,
+                p.margin,
+                &mut self.pending,
+            );
         }
         let evaluations = self.pending_len as u64 * p.k as u64;
         self.scan(p);

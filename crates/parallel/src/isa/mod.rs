@@ -22,8 +22,7 @@ use ladder_core::with_dims;
 
 use crate::kernel::NARROW_LANES;
 use crate::kernel::{
-    Block, BoundsGroup, DotCenters, GapGroup, GroupedBlock, GroupedCenters, NarrowBlock, Pending,
-    Top2Out,
+    Block, DotCenters, GroupedBlock, GroupedCenters, NarrowBlock, Pending, Swept, Top2Out,
 };
 use crate::{LANES, Simd};
 
@@ -113,7 +112,7 @@ pub(crate) fn all_in(idx: &[u32; LANES], len: usize) -> bool {
 /// The kernels' entry points for one ISA, each compiled with the ISA's features so that
 /// the `#[inline(always)]` kernel and primitives inline into it: `exact_groups`,
 /// `dot_groups` (with `$dot_groups` groups of points in flight, as many as the ISA's
-/// registers hold), `top2_rows`, `sweep` and `sweep_gaps`.
+/// registers hold), `top2_rows` and `sweep`.
 macro_rules! entry_points {
     ($isa:ty, dot_groups = $dot_groups:literal $(, features = $features:literal)?) => {
         $(#[target_feature(enable = $features)])?
@@ -185,23 +184,12 @@ macro_rules! entry_points {
         $(#[target_feature(enable = $features)])?
         pub(crate) fn sweep(
             isa: $isa,
-            groups: &[crate::kernel::BoundsGroup],
+            groups: crate::kernel::Swept<'_>,
             threshold: &[f64],
             margin: f64,
             pending: &mut [u32],
         ) -> usize {
             crate::kernel::sweep::<$isa>(isa, groups, threshold, margin, pending)
-        }
-
-        $(#[target_feature(enable = $features)])?
-        pub(crate) fn sweep_gaps(
-            isa: $isa,
-            groups: &[crate::kernel::GapGroup],
-            threshold: &[f64],
-            margin: f64,
-            pending: &mut [u32],
-        ) -> usize {
-            crate::kernel::sweep_gaps::<$isa>(isa, groups, threshold, margin, pending)
         }
     };
 }
@@ -378,7 +366,7 @@ impl Kernel {
     /// The bounds' test over groups of 8 points (see `kernel::sweep`).
     pub(crate) fn sweep(
         self,
-        groups: &[BoundsGroup],
+        groups: Swept<'_>,
         threshold: &[f64],
         margin: f64,
         pending: &mut [u32],
@@ -394,30 +382,6 @@ impl Kernel {
             // SAFETY: likewise for `Avx2` (`Avx2::detect`).
             Kernel::Avx2(isa) => unsafe { avx2::sweep(isa, groups, threshold, margin, pending) },
             Kernel::Baseline(isa) => portable::sweep(isa, groups, threshold, margin, pending),
-        }
-    }
-
-    /// The gaps' test over groups of 8 points (see `kernel::sweep_gaps`).
-    pub(crate) fn sweep_gaps(
-        self,
-        groups: &[GapGroup],
-        threshold: &[f64],
-        margin: f64,
-        pending: &mut [u32],
-    ) -> usize {
-        match self {
-            #[cfg(target_arch = "x86_64")]
-            // SAFETY: an `Avx512` exists only on a CPU with the features its entry points
-            // are compiled with (`Avx512::detect`).
-            Kernel::Avx512(isa) => unsafe {
-                avx512::sweep_gaps(isa, groups, threshold, margin, pending)
-            },
-            #[cfg(target_arch = "x86_64")]
-            // SAFETY: likewise for `Avx2` (`Avx2::detect`).
-            Kernel::Avx2(isa) => unsafe {
-                avx2::sweep_gaps(isa, groups, threshold, margin, pending)
-            },
-            Kernel::Baseline(isa) => portable::sweep_gaps(isa, groups, threshold, margin, pending),
         }
     }
 }

@@ -350,35 +350,70 @@ pub(crate) fn pair_rows<S: Isa, const D: usize>(
     }
 }
 
-/// The bounds' test over consecutive groups of 8 points: point `i` keeps its label when
-/// `upper + threshold[label] + margin < lower`; every other point's index is written, in
-/// order, to the front of `pending` (which needs 8 spare slots past the points), without
-/// a branch. Returns how many were written.
+/// What a sweep tests: groups of 8 points with both bounds, or with only their gap.
+#[derive(Debug, Clone, Copy)]
+pub enum Swept<'a> {
+    /// Point `i` keeps its label when `upper + threshold[label] + margin < lower`.
+    Bounds(&'a [BoundsGroup]),
+    /// Point `i` keeps its label when `threshold[label] + margin < gap`.
+    Gaps(&'a [GapGroup]),
+}
+
+/// A group of 8 points a sweep tests.
+trait Tested {
+    fn labels(&self) -> &[u32; LANES];
+    /// The lanes that keep their label, given what their bounds lost (`threshold`
+    /// looked up by label) and the margin.
+    fn keep<S: Isa>(&self, isa: S, lost: S::V, margin: S::V) -> u8;
+}
+
+impl Tested for BoundsGroup {
+    #[inline(always)]
+    fn labels(&self) -> &[u32; LANES] {
+        &self.labels
+    }
+
+    #[inline(always)]
+    fn keep<S: Isa>(&self, isa: S, lost: S::V, margin: S::V) -> u8 {
+        let upper = isa.add(isa.add(isa.widen(&self.upper), lost), margin);
+        isa.bits(isa.lt(upper, isa.widen(&self.lower)))
+    }
+}
+
+impl Tested for GapGroup {
+    #[inline(always)]
+    fn labels(&self) -> &[u32; LANES] {
+        &self.labels
+    }
+
+    #[inline(always)]
+    fn keep<S: Isa>(&self, isa: S, lost: S::V, margin: S::V) -> u8 {
+        isa.bits(isa.lt(isa.add(lost, margin), isa.widen(&self.gap)))
+    }
+}
+
+/// The bounds' test over consecutive groups of 8 points ([`Swept`] says which); every
+/// point that fails it has its index written, in order, to the front of `pending`
+/// (which needs 8 spare slots past the points), without a branch. Returns how many
+/// were written.
 #[inline(always)]
 pub(crate) fn sweep<S: Isa>(
     isa: S,
-    groups: &[BoundsGroup],
+    groups: Swept<'_>,
     threshold: &[f64],
     margin: f64,
     pending: &mut [u32],
 ) -> usize {
-    let margin = isa.splat(margin);
-    let mut len = 0;
-    for (g, group) in groups.iter().enumerate() {
-        let t = isa.lookup(threshold, &group.labels);
-        let upper = isa.add(isa.add(isa.widen(&group.upper), t), margin);
-        let keep = isa.bits(isa.lt(upper, isa.widen(&group.lower)));
-        len = write_failures(!keep, g, pending, len);
+    match groups {
+        Swept::Bounds(groups) => sweep_groups(isa, groups, threshold, margin, pending),
+        Swept::Gaps(groups) => sweep_groups(isa, groups, threshold, margin, pending),
     }
-    len
 }
 
-/// [`sweep`] for Hamerly's gaps: point `i` keeps its label when
-/// `threshold[label] + margin < gap`.
 #[inline(always)]
-pub(crate) fn sweep_gaps<S: Isa>(
+fn sweep_groups<S: Isa, G: Tested>(
     isa: S,
-    groups: &[GapGroup],
+    groups: &[G],
     threshold: &[f64],
     margin: f64,
     pending: &mut [u32],
@@ -386,9 +421,8 @@ pub(crate) fn sweep_gaps<S: Isa>(
     let margin = isa.splat(margin);
     let mut len = 0;
     for (g, group) in groups.iter().enumerate() {
-        let lost = isa.add(isa.lookup(threshold, &group.labels), margin);
-        let keep = isa.bits(isa.lt(lost, isa.widen(&group.gap)));
-        len = write_failures(!keep, g, pending, len);
+        let lost = isa.lookup(threshold, group.labels());
+        len = write_failures(!group.keep(isa, lost, margin), g, pending, len);
     }
     len
 }

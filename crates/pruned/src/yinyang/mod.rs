@@ -23,7 +23,7 @@
 
 use ladder_core::{Details, Evaluations, Points, Steps};
 use ladder_parallel::{
-    BoundsGroup, GroupedOut, Kernels, LANES, Layout, NarrowLayout, f32_down, f32_up,
+    BoundsGroup, GroupedOut, Kernels, LANES, Layout, NarrowLayout, Swept, f32_down, f32_up,
 };
 
 use crate::Method;
@@ -116,9 +116,12 @@ impl Block {
             self.dense(p)
         } else {
             let threshold = &p.moves.threshold;
-            let pending = p
-                .kernels
-                .sweep(&self.bounds, threshold, p.margin, &mut self.pending);
+            let pending = p.kernels.sweep(
+                Swept::Bounds(&self.bounds),
+                threshold,
+                p.margin,
+                &mut self.pending,
+            );
             // Where most points fail the global test, the group test rarely spares
             // enough of them to avoid a dense scan: go dense without it.
             let kept = match pending as f64 > FILTER_SHARE * self.len as f64 {
