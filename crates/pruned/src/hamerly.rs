@@ -17,8 +17,9 @@
 //!   only ever skips points whose nearest center is nearer than every other by a margin
 //!   that covers the rounding of the bounds and of the contract's own distances.
 //! - Each block of points is tested and scanned on its own (on rayon's threads when the
-//!   fit is large), and records the points that changed cluster; the sums move by those
-//!   changes in point order, so the result is the same for any number of threads.
+//!   fit is large), records the points that changed cluster and takes its share of the
+//!   sums ([`BlockSums`]); the update adds the shares in block order, so the result is
+//!   the same for any number of threads.
 
 use ladder_core::{Details, Evaluations, Points, Steps};
 use ladder_parallel::{GapGroup, Kernels, LANES, Pending, Swept, Top2Gaps};

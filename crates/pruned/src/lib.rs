@@ -24,8 +24,10 @@
 //!   rounded outward, so a bound off by an ulp can never skip a distance that could win.
 //! - **Threads over fixed blocks, deterministic.** Each block of [`BLOCK`] points is
 //!   tested and scanned on its own, on rayon's threads when the fit is large enough to
-//!   share; the sums move by the points that changed cluster, in point order. Labels,
-//!   iterations and centers are the same, bit for bit, for any number of threads.
+//!   share, and takes its share of the sums while its rows are in the cache (on the
+//!   first pass its points', later the moves of those that changed cluster); the update
+//!   adds the shares in block order (`sums.rs`). Labels, iterations and centers are the
+//!   same, bit for bit, for any number of threads.
 //!
 //! **What it costs.** Bounds in single precision, at most the bytes of the point
 //! itself (4 bytes a point for Hamerly's, `4 (2 + t)` for `t` groups; the facts say how
