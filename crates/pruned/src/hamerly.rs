@@ -173,7 +173,8 @@ pub(crate) struct HamerlySteps<'a> {
     kernels: Kernels,
     blocks: Vec<Block>,
     moves: Moves,
-    /// The largest norm of any point: with the largest center's, it scales the margin.
+    /// A bound on the norm of every point (the check's [`ladder_core::Extent`]): with the
+    /// largest center's, it scales the margin.
     largest_point: f64,
     sums: Sums,
     parallel: bool,

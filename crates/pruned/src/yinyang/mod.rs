@@ -237,6 +237,7 @@ pub(crate) struct YinyangSteps<'a> {
     group_moved: Vec<f64>,
     blocks: Vec<Block>,
     moves: Moves,
+    /// A bound on the norm of every point: with the largest center's, it scales the margin.
     largest_point: f64,
     sums: Sums,
     parallel: bool,
