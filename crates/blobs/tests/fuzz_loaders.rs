@@ -8,6 +8,7 @@
 use std::path::Path;
 
 use ladder_blobs::io::{Delimiter, IoError, ReadOptions, parse_points};
+use ladder_test_support::npy_header;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, FileFailurePersistence};
 
@@ -63,20 +64,12 @@ fn npy_file() -> impl Strategy<Value = Vec<u8>> {
             let order = if fortran { "True" } else { "False" };
             let dict =
                 format!("{{'descr': '{descr}', 'fortran_order': {order}, 'shape': {tuple}, }}");
-            let mut bytes = header(&dict);
+            let mut bytes = npy_header(&dict);
             let size = if descr.ends_with('8') { 8 } else { 4 };
             let want = shape.iter().product::<usize>() * size;
             bytes.extend(data.iter().cycle().take(want));
             bytes
         })
-}
-
-fn header(dict: &str) -> Vec<u8> {
-    let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
-    let text = format!("{dict}\n");
-    bytes.extend_from_slice(&(text.len() as u16).to_le_bytes());
-    bytes.extend_from_slice(text.as_bytes());
-    bytes
 }
 
 /// `bytes` with a few bytes flipped, a piece cut out, or cut short.
@@ -130,7 +123,7 @@ fn token_header() -> impl Strategy<Value = Vec<u8>> {
         "b'x'",
         "\u{e9}",
     ]);
-    prop::collection::vec(tokens, 0..40).prop_map(|t| header(&t.concat()))
+    prop::collection::vec(tokens, 0..40).prop_map(|t| npy_header(&t.concat()))
 }
 
 /// CSV-like text: numbers, delimiters, quotes, comments, junk.

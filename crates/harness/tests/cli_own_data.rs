@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::process::Output;
 
-use ladder_test_support::{Ladder, labels_of, read_json, stderr, stdout};
+use ladder_test_support::{Ladder, labels_of, npy_header, read_json, stderr, stdout};
 
 const LADDER: Ladder = Ladder::at(env!("CARGO_BIN_EXE_ladder"));
 
@@ -40,13 +40,11 @@ fn blob_points(dir: &Path) -> (String, Vec<f64>) {
 fn npy(descr: &str, fortran: bool, shape: &str, data: &[u8]) -> Vec<u8> {
     let order = if fortran { "True" } else { "False" };
     let mut dict = format!("{{'descr': '{descr}', 'fortran_order': {order}, 'shape': {shape}, }}");
+    // Padded as numpy pads: the data starts on a multiple of 64 bytes.
     while (10 + dict.len() + 1) % 64 != 0 {
         dict.push(' ');
     }
-    dict.push('\n');
-    let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
-    bytes.extend_from_slice(&(dict.len() as u16).to_le_bytes());
-    bytes.extend_from_slice(dict.as_bytes());
+    let mut bytes = npy_header(&dict);
     bytes.extend_from_slice(data);
     bytes
 }

@@ -42,6 +42,8 @@ impl BlockSums {
     pub(crate) fn add_rows(&mut self, rows: &[f64], labels: &[u32], (k, d): (usize, usize)) {
         if !self.taken {
             self.zero(k, d);
+            self.counts.clear();
+            self.counts.resize(k, 0);
         }
         accumulate(rows, labels, d, &mut self.sums, &mut self.counts);
     }
@@ -56,11 +58,11 @@ impl BlockSums {
         move_sums(&mut self.sums, rows, changes, d);
     }
 
+    /// Zero sums, taken from now on (the counts are the first pass's alone: later the
+    /// update moves them by the changes).
     fn zero(&mut self, k: usize, d: usize) {
         self.sums.clear();
         self.sums.resize(k * d, 0.0);
-        self.counts.clear();
-        self.counts.resize(k, 0);
         self.taken = true;
     }
 }

@@ -1,5 +1,6 @@
 //! Helpers the workspace's tests share, so that each test file says only what it tests:
-//! blob data ([`blobs`], [`clustered`]), bit patterns ([`bits`]), a fit on a given
+//! blob data ([`blobs`], [`clustered`]), `.npy` headers written by hand
+//! ([`npy_header`]), bit patterns ([`bits`]), a fit on a given
 //! number of threads ([`on_threads`]), the seed run's reference ([`seed_reference`]),
 //! JSON labels ([`labels_of`]) and the `ladder` binary ([`Ladder`]).
 
@@ -46,6 +47,16 @@ pub fn on_threads<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T {
         .build()
         .expect("a thread pool");
     pool.install(f)
+}
+
+/// A version-1 `.npy` header around the dictionary text `dict` (its newline added),
+/// for files numpy's writers would not make: odd dtypes, hostile shapes, mutations.
+pub fn npy_header(dict: &str) -> Vec<u8> {
+    let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
+    let text = format!("{dict}\n");
+    bytes.extend_from_slice(&(text.len() as u16).to_le_bytes());
+    bytes.extend_from_slice(text.as_bytes());
+    bytes
 }
 
 /// Each value's bits, to compare floats exactly.

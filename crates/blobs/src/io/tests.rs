@@ -4,6 +4,8 @@ use std::io::Write;
 use ndarray::{Array2, ArrayView1, ShapeBuilder};
 use ndarray_npy::WriteNpyExt;
 
+use ladder_test_support::npy_header;
+
 use super::*;
 
 fn temp(contents: &[u8], name: &str) -> (tempfile::TempDir, PathBuf) {
@@ -246,22 +248,14 @@ fn npy_of_the_wrong_shape_dtype_or_size_is_refused() {
 #[test]
 fn a_hostile_header_is_refused_cheaply() {
     // A shape whose byte count overflows, and a header nested far deeper than numpy's.
-    let huge =
-        header("{'descr': '<f8', 'fortran_order': False, 'shape': (18446744073709551615, 3), }");
+    let huge = npy_header(
+        "{'descr': '<f8', 'fortran_order': False, 'shape': (18446744073709551615, 3), }",
+    );
     let err = parse(&huge, "h.npy").unwrap_err().to_string();
     assert!(err.contains("truncated"), "{err}");
-    let nested = header(&format!("{}{}", "(".repeat(4000), ")".repeat(4000)));
+    let nested = npy_header(&format!("{}{}", "(".repeat(4000), ")".repeat(4000)));
     let err = parse(&nested, "n.npy").unwrap_err().to_string();
     assert!(err.contains("not numpy's dictionary"), "{err}");
-}
-
-/// A version-1 `.npy` header around `dict`.
-fn header(dict: &str) -> Vec<u8> {
-    let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
-    let text = format!("{dict}\n");
-    bytes.extend_from_slice(&(text.len() as u16).to_le_bytes());
-    bytes.extend_from_slice(text.as_bytes());
-    bytes
 }
 
 #[test]

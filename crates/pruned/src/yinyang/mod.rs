@@ -79,7 +79,8 @@ struct Block {
     lowers: Vec<f32>,
     pending: Vec<u32>,
     changes: Vec<Change>,
-    /// Scratch: a dense chunk's labels before; the sparse passes'.
+    /// Scratch: a dense chunk's labels before its scan (on the first pass, after it, for
+    /// the block's sums).
     old_labels: Vec<u32>,
     sparse: SparseScratch,
     /// The block's share of the update.
