@@ -35,8 +35,10 @@
 //! nearest center: from 8 features about brute force's time (through a single-precision
 //! filter scan whose near ties are re-checked exactly), in fewer up to several times it,
 //! the packing of the points and the stores of their bounds costing more than the
-//! distances. A per-pass sweep over every point's bounds, which on few features costs
-//! about what brute force does. Gathers: the points that fail are scattered in memory,
+//! distances; while the passes stay dense, that single-precision copy of the points
+//! (half their bytes) is kept, so that a run of dense passes packs them once. A
+//! per-pass sweep over every point's bounds, which on few features costs about what
+//! brute force does. Gathers: the points that fail are scattered in memory,
 //! and each costs a cache miss or two.
 //!
 //! **Where it wins, and where it loses.** It wins once the centers settle: each pass

@@ -20,6 +20,8 @@
 //!   in single precision where the CPU has vector FMA and `d ≥ 8` ([`NarrowLayout`]:
 //!   twice the lanes; every value carries a proven error bound, near ties are settled
 //!   with the exact formula, and the bounds are widened by the error), else in `f64`.
+//!   The single-precision layout of a block's points is kept from one dense pass to
+//!   the next (the points do not change) and dropped when the block goes sparse.
 
 use ladder_core::{Details, Evaluations, Points, Steps};
 use ladder_parallel::{
@@ -68,10 +70,14 @@ struct PassInputs<'a> {
 struct Block {
     start: usize,
     len: usize,
-    /// A chunk of the block's points laid out for a dense scan, [`DENSE_CHUNK`] at a
-    /// time: in single precision where the CPU and the data allow, else in double (made
-    /// the first time it is needed).
-    narrow: Option<NarrowLayout>,
+    /// The block's points laid out for the dense scans in single precision, a
+    /// [`DENSE_CHUNK`] a layout (`None` where the CPU or the dimension rules that scan
+    /// out): laid out by the first dense pass and kept while the passes stay dense, so
+    /// that a run of them reads and packs the points once; dropped at the first sparse
+    /// pass.
+    narrow: Option<Vec<NarrowLayout>>,
+    /// A chunk laid out in double precision, where the single-precision scan does not
+    /// run (made the first time it is needed, filled for each chunk).
     layout: Option<Layout>,
     /// Each point's label, `u − moved[a]` and `global + all_moved`, 8 points a group.
     bounds: Vec<BoundsGroup>,
@@ -93,7 +99,7 @@ impl Block {
         Self {
             start,
             len,
-            narrow: NarrowLayout::new(d),
+            narrow: NarrowLayout::new(d).map(|_| Vec::new()),
             layout: None,
             bounds: vec![BoundsGroup::PADDING; padded / LANES],
             lowers: vec![0.0; len * t],
@@ -132,6 +138,9 @@ impl Block {
             if kept as f64 > DENSE_SHARE * self.len as f64 {
                 self.dense(p)
             } else {
+                if let Some(chunks) = &mut self.narrow {
+                    *chunks = Vec::new();
+                }
                 self.sparse_pass(p, kept)
             }
         };
@@ -179,9 +188,14 @@ impl Block {
         };
         let chunk = Points::new(rows, d).expect("whole rows");
         let out = match &mut self.narrow {
-            Some(narrow) => {
-                narrow.fill(chunk);
-                narrow.scan_grouped(rows, &p.groups.grouped, out)
+            Some(chunks) => {
+                let c = first / DENSE_CHUNK;
+                if chunks.len() == c {
+                    let mut narrow = NarrowLayout::new(d).expect("the scan runs here");
+                    narrow.fill(chunk);
+                    chunks.push(narrow);
+                }
+                chunks[c].scan_grouped(rows, &p.groups.grouped, out)
             }
             None => Err(out),
         };
