@@ -21,11 +21,16 @@ use anyhow::Result;
 use criterion::{BenchmarkId, Criterion, Throughput};
 use kmeans_ladder::core::Stage;
 use kmeans_ladder::harness::grid::GridSection;
+use kmeans_ladder::harness::memory::Counting;
 use kmeans_ladder::harness::report::{Artifact, Machine, write_artifact};
 use kmeans_ladder::harness::workloads::Workload;
 use kmeans_ladder::harness::{grid, overhead};
 use kmeans_ladder::parallel::Parallel;
 use kmeans_ladder::pruned::Pruned;
+
+/// The harness's allocator (mimalloc), as the `ladder` CLI and every bench run on.
+#[global_allocator]
+static ALLOC: Counting = Counting;
 
 fn main() -> Result<()> {
     if overhead::serve_if_peer()? {

@@ -33,7 +33,8 @@ use ndarray016::Array2;
 
 const GROUP: &str = "seed-ladder";
 
-/// Counts the heap each fit takes (only while a measurement asks; free otherwise).
+/// Counts the heap each fit takes (only while a measurement asks; free otherwise), over
+/// the harness's allocator (mimalloc), as the `ladder` CLI and every bench run on.
 #[global_allocator]
 static ALLOC: Counting = Counting;
 

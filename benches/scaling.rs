@@ -12,10 +12,15 @@
 use std::path::Path;
 
 use anyhow::Result;
+use kmeans_ladder::harness::memory::Counting;
 use kmeans_ladder::harness::python::PythonSettings;
 use kmeans_ladder::harness::python::scaling::Peers;
 use kmeans_ladder::harness::scaling::{self, Study};
 use kmeans_ladder::harness::stages;
+
+/// The harness's allocator (mimalloc), as the `ladder` CLI and every bench run on.
+#[global_allocator]
+static ALLOC: Counting = Counting;
 
 fn main() -> Result<()> {
     if !std::env::args().any(|a| a == "--bench") {

@@ -7,6 +7,12 @@ use std::process::ExitCode;
 use std::sync::OnceLock;
 
 use ladder_harness::cli::{InputError, Status, one_line, parse, run};
+use ladder_harness::memory::Counting;
+
+/// The harness's allocator (mimalloc; see `ladder_harness::memory` for why), as every
+/// bench runs on too.
+#[global_allocator]
+static ALLOC: Counting = Counting;
 
 /// The first panic of any thread (a distributed fit's network thread when a peer dies),
 /// kept to explain the error instead of printed as a backtrace.
