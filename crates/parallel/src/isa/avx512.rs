@@ -147,6 +147,28 @@ impl Isa for Avx512 {
         out
     }
 
+    /// One scatter instead of a store per lane.
+    #[inline(always)]
+    fn narrow_down_column(self, v: __m512d, out: &mut [f32], stride: usize, lanes: usize) {
+        assert!(lanes <= LANES, "at most 8 lanes");
+        if lanes == 0 {
+            return;
+        }
+        assert!(
+            (lanes - 1) * stride < out.len(),
+            "the column within the table"
+        );
+        let s = stride as i64;
+        let mask = ((1u16 << lanes) - 1) as u8;
+        // SAFETY: AVX-512F, as for every primitive here; the scatter writes only the
+        // `lanes` lanes the mask keeps, at `l * stride < out.len()` (checked above).
+        unsafe {
+            let r = _mm512_cvt_roundpd_ps::<{ _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC }>(v);
+            let idx = _mm512_setr_epi64(0, s, 2 * s, 3 * s, 4 * s, 5 * s, 6 * s, 7 * s);
+            _mm512_mask_i64scatter_ps::<4>(out.as_mut_ptr(), mask, idx, r);
+        }
+    }
+
     /// A table of 8 or 16 values is looked up with one permute, a longer one gathered
     /// from memory.
     #[inline(always)]

@@ -76,6 +76,13 @@ pub(crate) trait Isa: Copy {
     fn narrow_down(self, v: Self::V) -> [f32; LANES] {
         self.store(v).map(crate::f32_down)
     }
+    /// The first `lanes` lanes in single precision, each rounded down, lane `l` to
+    /// `out[l * stride]`: a column of a row-major table.
+    fn narrow_down_column(self, v: Self::V, out: &mut [f32], stride: usize, lanes: usize) {
+        for (l, &x) in self.narrow_down(v).iter().enumerate().take(lanes) {
+            out[l * stride] = x;
+        }
+    }
 }
 
 /// A 16-lane `f32` vector type beside an [`Isa`]'s, for the single-precision filter

@@ -187,10 +187,8 @@ pub(crate) fn resolve8<S: Isa>(
         let lower = isa.mul(isa.sqrt(m), down);
         global = isa.min(global, lower);
         if !out.lowers.is_empty() {
-            let stored = isa.narrow_down(isa.add(lower, isa.splat(out.lower_offset[g])));
-            for (l, &value) in stored.iter().enumerate().take(points) {
-                out.lowers[(first + l) * t + g] = value;
-            }
+            let stored = isa.add(lower, isa.splat(out.lower_offset[g]));
+            isa.narrow_down_column(stored, &mut out.lowers[first * t + g..], t, points);
         }
     }
     let global = isa.add(global, isa.lookup(out.global_offset, &labels));
