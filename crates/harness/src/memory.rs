@@ -12,21 +12,24 @@
 //!
 //! Why mimalloc and not the system's: the fits that skip work read the points out of
 //! order (the `pruned` rung fetches only the rows whose bounds fail), and there the
-//! pages matter. glibc hands a large block out 16 bytes past a page boundary, so a row
-//! of 16 features straddles three cache lines instead of two, maps it on 4 KiB pages
-//! (a TLB miss on nearly every scattered row of a large input) and returns it to the
-//! system when freed, so that every fit faults its bounds in afresh. mimalloc aligns
-//! large blocks to their pages, asks for transparent huge pages where the system
-//! allows (`madvise`), and reuses freed memory for the next fit. Measured on this
-//! project's workloads (2-vCPU Xeon, 2026-12-01, interleaved `--repeat` medians), a
-//! 20-pass `pruned` fit of 1M × 16 took about a quarter less time, of 200k × 64 a
-//! sixth less, the seed run a tenth less; 1M × 2 and 100k × 16 the same.
+//! placement of a large block matters. glibc hands one out 16 bytes past a page
+//! boundary, so a row of 16 features straddles three cache lines instead of two, and
+//! returns it to the system when freed, so that the next fit faults its bounds in
+//! afresh; mimalloc aligns large blocks to their pages and reuses freed memory. Its
+//! transparent huge pages are left off (the `no_thp` feature): they took another fifth
+//! off repeated 1M-point fits here (fewer TLB misses on scattered rows), but the
+//! kernel's compaction for them stalled the first touch of a large input by up to half
+//! a second, and a one-off `ladder fit` is what most runs are. Measured on this
+//! project's workloads (2-vCPU Xeon, 2026-12-01, interleaved `--repeat` medians of
+//! 20-pass `pruned` fits against the system's allocator): 200k × 64 7 % faster, 1M × 16
+//! 3 %, the seed run 8 %, 1M × 2 the same within the noise (0–5 % slower); a one-off fit
+//! of 1M × 16, reading included, 0.2–0.5 s faster.
 
 use std::alloc::{GlobalAlloc, Layout};
-
-use mimalloc::MiMalloc;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicIsize, Ordering};
+
+use mimalloc::MiMalloc;
 
 /// Counting is on (a measurement runs). Otherwise nothing is written: a store on every
 /// allocation would bounce one cache line between the threads of a fit.
