@@ -114,29 +114,49 @@ pub fn add_partials<'a>(
 /// Points whose distances [`inertia`] computes at a time (a block of a thread's work).
 const INERTIA_BLOCK: usize = 1 << 14;
 
-/// Sum over points, in order, of the squared distance to their labelled center. On
-/// many points the distances are computed on rayon's threads, a block at a time, and
-/// then summed in order: the same sum, bit for bit, for any number of threads.
+/// Points whose distances the parallel [`inertia`] computes while it sums the round
+/// before.
+const INERTIA_ROUND: usize = 4 * INERTIA_BLOCK;
+
+/// Sum over points, in order, of the squared distance to their labelled center: the
+/// same sum, bit for bit, for any number of threads. On many points the distances are
+/// computed a round at a time on rayon's threads, a block a task, while one thread sums
+/// the round before in order: the sum is a chain of additions that no thread can share,
+/// so it runs beside the distances instead of after them.
 pub fn inertia(points: crate::Points<'_>, centers: &[f64], labels: &[u32]) -> f64 {
     use rayon::prelude::*;
     let (n, d, rows) = (points.n(), points.d(), points.as_slice());
-    let blocks = rows
-        .chunks(INERTIA_BLOCK * d)
-        .zip(labels.chunks(INERTIA_BLOCK));
+    let sum = |total: f64, dist: &[f64]| dist.iter().fold(total, |acc, x| acc + x);
     if n < 4 * INERTIA_BLOCK {
         let mut dist = vec![0.0; INERTIA_BLOCK.min(n)];
+        let blocks = rows
+            .chunks(INERTIA_BLOCK * d)
+            .zip(labels.chunks(INERTIA_BLOCK));
         return blocks.fold(0.0, |total, (rows, labels)| {
             let dist = &mut dist[..labels.len()];
             distances((rows, d), labels, centers, dist);
-            dist.iter().fold(total, |acc, x| acc + x)
+            sum(total, dist)
         });
     }
-    let mut dist = vec![0.0; n];
-    let blocks = rows.par_chunks(INERTIA_BLOCK * d);
-    dist.par_chunks_mut(INERTIA_BLOCK)
-        .zip(blocks.zip(labels.par_chunks(INERTIA_BLOCK)))
-        .for_each(|(dist, (rows, labels))| distances((rows, d), labels, centers, dist));
-    dist.iter().fold(0.0, |acc, x| acc + x)
+    let (mut done, mut next) = (vec![0.0; INERTIA_ROUND], vec![0.0; INERTIA_ROUND]);
+    let (mut total, mut done_len) = (0.0, 0);
+    let rounds = rows
+        .chunks(INERTIA_ROUND * d)
+        .zip(labels.chunks(INERTIA_ROUND));
+    for (rows, labels) in rounds {
+        let round = &mut next[..labels.len()];
+        let compute = || {
+            let blocks = rows.par_chunks(INERTIA_BLOCK * d);
+            round
+                .par_chunks_mut(INERTIA_BLOCK)
+                .zip(blocks.zip(labels.par_chunks(INERTIA_BLOCK)))
+                .for_each(|(dist, (rows, labels))| distances((rows, d), labels, centers, dist));
+        };
+        (total, ()) = rayon::join(|| sum(total, &done[..done_len]), compute);
+        done_len = labels.len();
+        std::mem::swap(&mut done, &mut next);
+    }
+    sum(total, &done[..done_len])
 }
 
 /// Each row's [`sq_dist`] to its labelled center, into `dist`: each its own sum in
@@ -187,8 +207,12 @@ mod tests {
 
     #[test]
     fn inertia_is_the_ordered_sum_of_the_contracts_distances() {
-        // The last two: in blocks on one thread, and on rayon's.
-        let many = [(INERTIA_BLOCK + 5, 2), (4 * INERTIA_BLOCK + 13, 3)];
+        // The last three: in blocks on one thread, and on rayon's in two and three rounds.
+        let many = [
+            (INERTIA_BLOCK + 5, 2),
+            (4 * INERTIA_BLOCK + 13, 3),
+            (2 * INERTIA_ROUND + 7, 2),
+        ];
         for (n, d) in [(0, 3), (7, 1), (8, 2), (29, 5), (64, 16)]
             .into_iter()
             .chain(many)
