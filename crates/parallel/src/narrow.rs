@@ -77,14 +77,18 @@ impl NarrowLayout {
     /// contract's), its distance to it rounded up, and its distances to the nearest other
     /// center and to the nearest center of each group other than its own, rounded down,
     /// into `out`. Hands `out` back, writing nothing, when a point's or a center's
-    /// squared norm passes [`NARROW_LIMIT`]: such points are for the `f64` scan.
+    /// squared norm passes [`NARROW_LIMIT`], or a `lower_offset` is negative: such points
+    /// are for the `f64` scan.
     pub fn scan_grouped<'a>(
         &self,
         rows: &[f64],
         centers: &GroupedCenters,
         out: GroupedOut<'a>,
     ) -> Result<(), GroupedOut<'a>> {
-        if self.largest > NARROW_LIMIT || centers.narrow.max_norm > NARROW_LIMIT {
+        // The bounds' arithmetic here takes the offsets to be at least 0 (running sums of
+        // moves); any other is for the `f64` scan.
+        let negative = out.lower_offset.iter().any(|&o| o < 0.0);
+        if self.largest > NARROW_LIMIT || centers.narrow.max_norm > NARROW_LIMIT || negative {
             return Err(out);
         }
         let points = rows.len() / self.d;

@@ -243,6 +243,43 @@ impl Isa32 for Avx2 {
             avx2!(_mm256_blendv_ps(b.1, a.1, m.1)),
         )
     }
+
+    #[inline(always)]
+    fn add32(self, a: Pair32, b: Pair32) -> Pair32 {
+        Pair32(
+            avx2!(_mm256_add_ps(a.0, b.0)),
+            avx2!(_mm256_add_ps(a.1, b.1)),
+        )
+    }
+
+    #[inline(always)]
+    fn sub32(self, a: Pair32, b: Pair32) -> Pair32 {
+        Pair32(
+            avx2!(_mm256_sub_ps(a.0, b.0)),
+            avx2!(_mm256_sub_ps(a.1, b.1)),
+        )
+    }
+
+    #[inline(always)]
+    fn mul32(self, a: Pair32, b: Pair32) -> Pair32 {
+        Pair32(
+            avx2!(_mm256_mul_ps(a.0, b.0)),
+            avx2!(_mm256_mul_ps(a.1, b.1)),
+        )
+    }
+
+    #[inline(always)]
+    fn sqrt32(self, a: Pair32) -> Pair32 {
+        Pair32(avx2!(_mm256_sqrt_ps(a.0)), avx2!(_mm256_sqrt_ps(a.1)))
+    }
+
+    #[inline(always)]
+    fn eq32(self, a: Pair32, b: Pair32) -> Pair32 {
+        Pair32(
+            avx2!(_mm256_cmp_ps::<_CMP_EQ_OQ>(a.0, b.0)),
+            avx2!(_mm256_cmp_ps::<_CMP_EQ_OQ>(a.1, b.1)),
+        )
+    }
 }
 
 entry_points!(Avx2, dot_groups = 1, features = "avx2,fma,popcnt");

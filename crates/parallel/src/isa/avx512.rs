@@ -243,6 +243,56 @@ impl Isa32 for Avx512 {
     fn select32(self, m: __mmask16, a: __m512, b: __m512) -> __m512 {
         avx512!(_mm512_mask_blend_ps(m, b, a))
     }
+
+    #[inline(always)]
+    fn add32(self, a: __m512, b: __m512) -> __m512 {
+        avx512!(_mm512_add_ps(a, b))
+    }
+
+    #[inline(always)]
+    fn sub32(self, a: __m512, b: __m512) -> __m512 {
+        avx512!(_mm512_sub_ps(a, b))
+    }
+
+    #[inline(always)]
+    fn mul32(self, a: __m512, b: __m512) -> __m512 {
+        avx512!(_mm512_mul_ps(a, b))
+    }
+
+    #[inline(always)]
+    fn sqrt32(self, a: __m512) -> __m512 {
+        avx512!(_mm512_sqrt_ps(a))
+    }
+
+    #[inline(always)]
+    fn eq32(self, a: __m512, b: __m512) -> __mmask16 {
+        avx512!(_mm512_cmp_ps_mask::<_CMP_EQ_OQ>(a, b))
+    }
+
+    /// One scatter instead of a store per lane.
+    #[inline(always)]
+    fn column32(self, v: __m512, out: &mut [f32], stride: usize, lanes: usize) {
+        assert!(lanes <= NARROW_LANES, "at most 16 lanes");
+        if lanes == 0 {
+            return;
+        }
+        assert!(
+            (lanes - 1) * stride < out.len() && out.len() <= i32::MAX as usize,
+            "the column within the table"
+        );
+        let s = stride as i32;
+        let mask = ((1u32 << lanes) - 1) as u16;
+        // SAFETY: AVX-512F, as for every primitive here; the scatter writes only the
+        // `lanes` lanes the mask keeps, at `l * stride < out.len() <= i32::MAX` (checked
+        // above, so no index overflows).
+        unsafe {
+            let idx = _mm512_mullo_epi32(
+                _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                _mm512_set1_epi32(s),
+            );
+            _mm512_mask_i32scatter_ps::<4>(out.as_mut_ptr(), mask, idx, v);
+        }
+    }
 }
 
 entry_points!(Avx512, dot_groups = 3, features = "avx512f,fma,popcnt");

@@ -107,6 +107,23 @@ pub(crate) trait Isa32: Isa {
     fn lt32(self, a: Self::W, b: Self::W) -> Self::MW;
     /// `a` where `m` is set, else `b`.
     fn select32(self, m: Self::MW, a: Self::W, b: Self::W) -> Self::W;
+    /// `a + b`, rounded to nearest.
+    fn add32(self, a: Self::W, b: Self::W) -> Self::W;
+    /// `a − b`, rounded to nearest.
+    fn sub32(self, a: Self::W, b: Self::W) -> Self::W;
+    /// `a · b`, rounded to nearest.
+    fn mul32(self, a: Self::W, b: Self::W) -> Self::W;
+    /// `√a`, rounded to nearest.
+    fn sqrt32(self, a: Self::W) -> Self::W;
+    /// `a == b`, lane by lane.
+    fn eq32(self, a: Self::W, b: Self::W) -> Self::MW;
+    /// The first `lanes` lanes, lane `l` to `out[l * stride]`: a column of a row-major
+    /// table.
+    fn column32(self, v: Self::W, out: &mut [f32], stride: usize, lanes: usize) {
+        for (l, &x) in self.store32(v).iter().enumerate().take(lanes) {
+            out[l * stride] = x;
+        }
+    }
 }
 
 /// Whether every index is below `len`: without an early exit, so that the check is a

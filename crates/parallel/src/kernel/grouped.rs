@@ -147,37 +147,10 @@ pub(crate) fn resolve8<S: Isa>(
     (d, pg): (usize, usize),
     s: Scan8<'_>,
 ) {
-    let (up, down) = (isa.splat(1.0 + out.slack), isa.splat(1.0 - out.slack));
-    let first = pg * LANES;
-    let points = LANES.min(n - first);
-    // The own group's smallest is the label's own distance (exactly so on the exact path,
-    // where the label's is the smallest of all), so its second counts; on the dot path
-    // only where the label is the scan's argmin, not a near tie settled otherwise (then
-    // the smallest is kept, which is safe). -1: no group's second counts.
-    let mut own = [-1.0; LANES];
-    let mut upper = [0.0; LANES];
-    let mut labels = [0u32; LANES];
-    for l in 0..points {
-        let i = first + l;
-        let (best, err) = (s.best[l] + s.offset[l], s.err[l]);
-        let scanned = centers.slot_center[s.best_slot[l] as usize];
-        let (label, value) = if s.second[l] + s.offset[l] - best > 2.0 * err {
-            (scanned, best + err)
-        } else {
-            nearest(&rows[i * d..(i + 1) * d], &centers.original)
-        };
-        (labels[l], upper[l]) = (label, value);
-        if err == 0.0 || label == scanned {
-            own[l] = f64::from(centers.group_of[label as usize]);
-        }
-    }
-    for l in points..LANES {
-        labels[l] = labels[0];
-    }
-    let upper = isa.mul(isa.sqrt(isa.load(&upper)), up);
-    let upper = isa.sub(upper, isa.lookup(out.upper_offset, &labels));
-    let (offset, err, own) = (isa.load(&s.offset), isa.load(&s.err), isa.load(&own));
+    let head = label8(isa, (rows, n), centers, (d, pg), &s);
+    let down = isa.splat(1.0 - out.slack);
     let (zero, t) = (isa.splat(0.0), centers.groups());
+    let (offset, err, own) = (isa.load(&s.offset), isa.load(&s.err), isa.load(&head.own));
     let mut global = isa.splat(f64::INFINITY);
     for g in 0..t {
         let is_own = isa.eq(own, isa.splat(g as f64));
@@ -188,15 +161,87 @@ pub(crate) fn resolve8<S: Isa>(
         global = isa.min(global, lower);
         if !out.lowers.is_empty() {
             let stored = isa.add(lower, isa.splat(out.lower_offset[g]));
-            isa.narrow_down_column(stored, &mut out.lowers[first * t + g..], t, points);
+            let first = pg * LANES;
+            isa.narrow_down_column(stored, &mut out.lowers[first * t + g..], t, head.points);
         }
     }
-    let global = isa.add(global, isa.lookup(out.global_offset, &labels));
+    store8(isa, out, pg, &head, global);
+}
+
+/// The labels of 8 points from their scan, before their bounds are written.
+pub(crate) struct Head8 {
+    /// How many of the 8 lanes hold points.
+    pub(crate) points: usize,
+    /// Each point's label (lanes past the last point repeat the first's).
+    pub(crate) labels: [u32; LANES],
+    /// An upper bound on each point's squared distance to its label.
+    pub(crate) upper: [f64; LANES],
+    /// The group whose second smallest value counts as each point's bound for the
+    /// group (its own), or −1 where no group's does: the own group's smallest is the
+    /// label's own distance (exactly so on the exact path, where the label's is the
+    /// smallest of all), so its second counts; on the dot path only where the label is
+    /// the scan's argmin, not a near tie settled otherwise (then the smallest is kept,
+    /// which is safe).
+    pub(crate) own: [f64; LANES],
+}
+
+/// The labels of the 8 points of point group `pg` from their scan: the scan's argmin, or
+/// where the runner-up is within twice the error, the contract's nearest center.
+#[inline(always)]
+pub(crate) fn label8<S: Isa>(
+    _isa: S,
+    (rows, n): (&[f64], usize),
+    centers: &GroupedCenters,
+    (d, pg): (usize, usize),
+    s: &Scan8<'_>,
+) -> Head8 {
+    let first = pg * LANES;
+    let points = LANES.min(n - first);
+    let mut head = Head8 {
+        points,
+        labels: [0; LANES],
+        upper: [0.0; LANES],
+        own: [-1.0; LANES],
+    };
+    for l in 0..points {
+        let i = first + l;
+        let (best, err) = (s.best[l] + s.offset[l], s.err[l]);
+        let scanned = centers.slot_center[s.best_slot[l] as usize];
+        let (label, value) = if s.second[l] + s.offset[l] - best > 2.0 * err {
+            (scanned, best + err)
+        } else {
+            nearest(&rows[i * d..(i + 1) * d], &centers.original)
+        };
+        (head.labels[l], head.upper[l]) = (label, value);
+        if err == 0.0 || label == scanned {
+            head.own[l] = f64::from(centers.group_of[label as usize]);
+        }
+    }
+    for l in points..LANES {
+        head.labels[l] = head.labels[0];
+    }
+    head
+}
+
+/// Writes the bounds of the 8 points of point group `pg`: labels, upper bounds, and
+/// `global`, the least of their group bounds.
+#[inline(always)]
+pub(crate) fn store8<S: Isa>(
+    isa: S,
+    out: &mut GroupedOut<'_>,
+    pg: usize,
+    head: &Head8,
+    global: S::V,
+) {
+    let up = isa.splat(1.0 + out.slack);
+    let upper = isa.mul(isa.sqrt(isa.load(&head.upper)), up);
+    let upper = isa.sub(upper, isa.lookup(out.upper_offset, &head.labels));
+    let global = isa.add(global, isa.lookup(out.global_offset, &head.labels));
     let bounds = &mut out.bounds[pg];
     (bounds.upper, bounds.lower) = (isa.narrow_up(upper), isa.narrow_down(global));
-    bounds.labels = labels;
+    bounds.labels = head.labels;
     // Lanes past the last point keep passing every test.
-    for l in points..LANES {
+    for l in head.points..LANES {
         bounds.upper[l] = BoundsGroup::PADDING.upper[l];
         bounds.lower[l] = BoundsGroup::PADDING.lower[l];
         bounds.labels[l] = 0;

@@ -11,11 +11,17 @@
 //! precision, the `d` rounded FMAs and the rounding of `‖c‖²`), plus `(2d + 8)` of the
 //! smallest subnormal for underflow; [`tolerance`] takes four times the first term.
 //! Inputs whose squares could overflow `f32` are not scanned here ([`NARROW_LIMIT`]).
+//!
+//! The group bounds are computed from the values in single precision too, 16 points at
+//! a time (`lowers16`): a square root of a 16-lane `f32` vector costs a fraction of two
+//! of 8 `f64` lanes, and there is one per group per point. The rounding of that
+//! arithmetic is bounded and covered (the error bound is widened by it, the root and
+//! the stored sum are scaled down by more than theirs), so the bounds stay safe.
 
-use super::grouped::{GroupMin, Narrow, Scan8, resolve8};
+use super::grouped::{GroupMin, Narrow, Scan8, label8, store8};
 use super::{DotCenters, GroupedCenters, GroupedOut, dims};
-use crate::LANES;
 use crate::isa::{Isa, Isa32};
+use crate::{LANES, f32_down, f32_up};
 
 /// Points per single-precision vector.
 pub(crate) const NARROW_LANES: usize = 16;
@@ -29,6 +35,18 @@ pub const NARROW_LIMIT: f64 = 1e30;
 pub(crate) fn tolerance(d: usize) -> f64 {
     8.0 * (d + 4) as f64 * f64::from(f32::EPSILON) / 2.0
 }
+
+/// What the bounds' arithmetic in single precision can add to a value's error, a
+/// factor on `‖x‖² + max ‖c‖²` (see [`lowers16`]).
+const ROUNDING: f64 = 1.0 / (1u32 << 20) as f64;
+
+/// The relative amount a bound's square root is scaled down by, beyond the stage's
+/// slack: more than its rounding and the product's.
+const SQRT_SCALE: f64 = 1.0 / (1u32 << 21) as f64;
+
+/// The factor a stored bound (a non-negative sum rounded to nearest) is scaled by:
+/// `1 − 2⁻²²`, exact in `f32`, which takes it below the exact sum.
+const STORE_SCALE: f32 = 1.0 - 1.0 / (1u32 << 22) as f32;
 
 /// The absolute error bound for underflow.
 fn underflow(d: usize) -> f64 {
@@ -99,8 +117,6 @@ pub(crate) fn grouped_narrow<S: Isa32, const D: usize, const G: usize>(
     let mut scratch = Scratch {
         min1: vec![[0.0; NARROW_LANES]; G * t],
         min2: vec![[0.0; NARROW_LANES]; G * t],
-        wide1: vec![[0.0; LANES]; t],
-        wide2: vec![[0.0; LANES]; t],
     };
     let mut g = 0;
     while g + G <= point_groups {
@@ -113,13 +129,10 @@ pub(crate) fn grouped_narrow<S: Isa32, const D: usize, const G: usize>(
     }
 }
 
-/// Per point group and center group (`[h * groups + g]`), the two smallest values; and
-/// one half of them widened, for `resolve8`.
+/// Per point group and center group (`[h * groups + g]`), the two smallest values.
 struct Scratch {
     min1: Vec<[f32; NARROW_LANES]>,
     min2: Vec<[f32; NARROW_LANES]>,
-    wide1: Vec<[f64; LANES]>,
-    wide2: Vec<[f64; LANES]>,
 }
 
 /// `grouped_narrow` for the `G` groups of 16 points from group `g0`.
@@ -178,34 +191,113 @@ fn narrow_run<S: Isa32, const D: usize, const G: usize>(
     }
     let (tolerance, underflow) = (tolerance(d), underflow(d));
     for (h, all) in all.iter().enumerate() {
+        let pg0 = 2 * (g0 + h);
+        if pg0 * LANES >= block.points {
+            break;
+        }
         let (best, second, slot) = (
             isa.store32(all.m1),
             isa.store32(all.m2),
             isa.store32(all.slot),
         );
-        for half in 0..2 {
-            let pg = 2 * (g0 + h) + half;
+        let norms: &[f64; NARROW_LANES] = block.norms[pg0 * LANES..(pg0 + 2) * LANES]
+            .try_into()
+            .expect("16 norms");
+        let err = norms.map(|n| tolerance * (n + nc.max_norm) + underflow);
+        let (mut heads, mut own) = ([None, None], [-1.0f32; NARROW_LANES]);
+        for (half, head) in heads.iter_mut().enumerate() {
+            let pg = pg0 + half;
             if pg * LANES >= block.points {
                 break;
             }
-            for g in 0..t {
-                scratch.wide1[g] = widen_half(isa, &scratch.min1[h * t + g], half);
-                scratch.wide2[g] = widen_half(isa, &scratch.min2[h * t + g], half);
-            }
-            let offset: [f64; LANES] = block.norms[pg * LANES..(pg + 1) * LANES]
-                .try_into()
-                .expect("8 norms");
+            let part = half * LANES..(half + 1) * LANES;
             let scan = Scan8 {
                 best: widen_half(isa, &best, half),
                 second: widen_half(isa, &second, half),
                 best_slot: widen_half(isa, &slot, half),
-                min1: &scratch.wide1,
-                min2: &scratch.wide2,
-                offset,
-                err: offset.map(|n| tolerance * (n + nc.max_norm) + underflow),
+                min1: &[],
+                min2: &[],
+                offset: norms[part.clone()].try_into().expect("8 norms"),
+                err: err[part.clone()].try_into().expect("8 errors"),
             };
-            let target = (block.rows, block.points, &mut block.out);
-            resolve8(isa, target, centers, (d, pg), scan);
+            let found = label8(isa, (block.rows, block.points), centers, (d, pg), &scan);
+            for (o, &g) in own[part].iter_mut().zip(&found.own) {
+                *o = g as f32;
+            }
+            *head = Some(found);
+        }
+        let minima = (
+            &scratch.min1[h * t..(h + 1) * t],
+            &scratch.min2[h * t..(h + 1) * t],
+        );
+        let points = (pg0 * LANES, NARROW_LANES.min(block.points - pg0 * LANES));
+        let lanes = Lanes16 {
+            own: &own,
+            norms,
+            err: &err,
+            max_norm: nc.max_norm,
+        };
+        let global = lowers16(isa, minima, lanes, &mut block.out, points);
+        for (half, head) in heads.iter().enumerate() {
+            if let Some(head) = head {
+                let global = isa.load(&widen_half(isa, &global, half));
+                store8(isa, &mut block.out, pg0 + half, head, global);
+            }
         }
     }
+}
+
+/// What [`lowers16`] needs of 16 points: their own groups (−1: none), `‖x‖²`, their
+/// values' error bounds, and the largest `‖c‖²`.
+struct Lanes16<'a> {
+    own: &'a [f32; NARROW_LANES],
+    norms: &'a [f64; NARROW_LANES],
+    err: &'a [f64; NARROW_LANES],
+    max_norm: f64,
+}
+
+/// Writes the group bounds of the `points.1` points from point `points.0` on, from the
+/// scan's two smallest values per group (`[group]`), 16 points at once in single
+/// precision; returns each point's least group bound. A group's bound is
+/// `√(m + ‖x‖² − err)` (0 where that is negative), `m` its smallest value (its second
+/// for the point's own group), computed with rounding to nearest — so the error bound
+/// is first widened by what that rounding can add (below `2⁻²⁰·(‖x‖² + max ‖c‖²)`, the
+/// values being below `2‖x‖² + 2 max ‖c‖²` in size) and the square root is scaled
+/// down by more than its rounding; then stored with its group's offset, rounded down.
+#[inline(always)]
+fn lowers16<S: Isa32>(
+    isa: S,
+    (min1, min2): (&[[f32; NARROW_LANES]], &[[f32; NARROW_LANES]]),
+    lanes: Lanes16<'_>,
+    out: &mut GroupedOut<'_>,
+    (first, points): (usize, usize),
+) -> [f32; NARROW_LANES] {
+    let t = min1.len();
+    let smallest = f64::from(f32::from_bits(1));
+    let err: [f32; NARROW_LANES] = std::array::from_fn(|l| {
+        let rounding = ROUNDING * (lanes.norms[l] + lanes.max_norm) + 4.0 * smallest;
+        f32_up(lanes.err[l] + rounding)
+    });
+    let norms = lanes.norms.map(|n| n as f32);
+    let (offset, err, own) = (isa.load32(&norms), isa.load32(&err), isa.load32(lanes.own));
+    // √ rounded to nearest is at most 2⁻²⁴ over; the product rounds once more.
+    let down = isa.splat32(f32_down((1.0 - out.slack) * (1.0 - SQRT_SCALE)));
+    let (zero, store_down) = (isa.splat32(0.0), isa.splat32(STORE_SCALE));
+    let mut global = isa.splat32(f32::INFINITY);
+    for g in 0..t {
+        let is_own = isa.eq32(own, isa.splat32(g as f32));
+        let m = isa.select32(is_own, isa.load32(&min2[g]), isa.load32(&min1[g]));
+        let m = isa.sub32(isa.add32(m, offset), err);
+        let m = isa.select32(isa.lt32(m, zero), zero, m);
+        let lower = isa.mul32(isa.sqrt32(m), down);
+        global = isa.min32(global, lower);
+        if !out.lowers.is_empty() {
+            // Both terms are at least 0: the sum rounded to nearest is at most 2⁻²⁴
+            // over, and the scale (rounded too) takes it below.
+            let offset = isa.splat32(f32_down(out.lower_offset[g]));
+            let stored = isa.mul32(isa.add32(lower, offset), store_down);
+            isa.column32(stored, &mut out.lowers[first * t + g..], t, points);
+        }
+    }
+    isa.store32(global)
 }
