@@ -12,7 +12,7 @@
 //! - **The bounds** ([`Method`], chosen by `d`: [`Pruning::method_for`]). Hamerly's
 //!   below 6 features — an upper bound on the distance to the point's center and one
 //!   lower bound on the distance to every other (`hamerly.rs`). From 6 on, Yinyang's
-//!   (Ding et al. 2015, simplified): a lower bound per group of about 8 centers, so a
+//!   (Ding et al. 2015, simplified): a lower bound per group of about 16 centers, so a
 //!   point that fails the global test scans only the groups it cannot rule out; with a
 //!   group per center (as many as fit in the point's bytes) it is the simplified Elkan
 //!   of Newling & Fleuret (`yinyang/`, `groups.rs`). All are kept lazily against
@@ -88,6 +88,14 @@ pub use facts::{BoundBytes, Pass, PrunedFacts, Share};
 /// Points per block: the unit of work of a thread, and of the deterministic order.
 pub const BLOCK: usize = 4096;
 
+/// Centers per group of Yinyang's bounds (about). Fewer groups make every point's bounds
+/// fewer bytes and the dense scans' work per point smaller, at some pruning: measured
+/// with 20-pass fits on this rung's benchmark shapes (interleaved `--repeat` medians
+/// against 8 a group), 16 was 14 % faster on 1M × 16 with k = 100 (7 groups instead of
+/// 13: a sparse pass reads a 28-byte row of bounds per failing point, not 52) and 6 %
+/// on 100k × 16; 200k × 64 with k = 256 was within the noise from 8 to 20 a group.
+pub const YINYANG_GROUP: usize = 16;
+
 /// Below this many distance terms (`n × k × d`) per pass, a fit stays on one thread.
 pub const PARALLEL_WORK: usize = ladder_parallel::PARALLEL_WORK;
 
@@ -96,7 +104,7 @@ pub const PARALLEL_WORK: usize = ladder_parallel::PARALLEL_WORK;
 pub enum Method {
     /// Hamerly's: an upper bound to the point's center, one lower bound to all others.
     Hamerly,
-    /// Yinyang's: a lower bound per group of 8 centers.
+    /// Yinyang's: a lower bound per group of about [`YINYANG_GROUP`] centers.
     Yinyang,
     /// Simplified Elkan: a lower bound per center (where they fit in the point's bytes;
     /// else as many groups as fit).
@@ -123,7 +131,7 @@ impl Method {
         let fits = (2 * d).saturating_sub(2).max(1);
         match self {
             Method::Hamerly => 1,
-            Method::Yinyang => k.div_ceil(8).min(fits),
+            Method::Yinyang => k.div_ceil(YINYANG_GROUP).min(fits),
             Method::Elkan => k.min(fits),
         }
     }
