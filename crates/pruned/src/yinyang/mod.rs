@@ -20,8 +20,9 @@
 //!   in single precision where the CPU has vector FMA and `d ≥ 8` ([`NarrowLayout`]:
 //!   twice the lanes; every value carries a proven error bound, near ties are settled
 //!   with the exact formula, and the bounds are widened by the error), else in `f64`.
-//!   The single-precision layout of a block's points is kept from one dense pass to
-//!   the next (the points do not change) and dropped when the block goes sparse.
+//!   The single-precision layout of a block's points is made by the first pass and
+//!   kept for the fit (the points do not change): half the points' bytes, there at the
+//!   first pass anyway, so the fit's peak is the same.
 
 use ladder_core::{Details, Evaluations, Points, Steps};
 use ladder_parallel::{
@@ -72,9 +73,9 @@ struct Block {
     len: usize,
     /// The block's points laid out for the dense scans in single precision, a
     /// [`DENSE_CHUNK`] a layout (`None` where the CPU or the dimension rules that scan
-    /// out): laid out by the first dense pass and kept while the passes stay dense, so
-    /// that a run of them reads and packs the points once; dropped at the first sparse
-    /// pass.
+    /// out): laid out by the first pass and kept for the fit, so that the points are read
+    /// and packed once — for the early dense passes, and for any later one (a center
+    /// jumped and most points failed: a fresh copy then cost as much as the scan).
     narrow: Option<Vec<NarrowLayout>>,
     /// A chunk laid out in double precision, where the single-precision scan does not
     /// run (made the first time it is needed, filled for each chunk).
@@ -135,13 +136,9 @@ impl Block {
                 true => pending,
                 false => self.group_filter(p, pending),
             };
-            if kept as f64 > DENSE_SHARE * self.len as f64 {
-                self.dense(p)
-            } else {
-                if let Some(chunks) = &mut self.narrow {
-                    *chunks = Vec::new();
-                }
-                self.sparse_pass(p, kept)
+            match kept as f64 > DENSE_SHARE * self.len as f64 {
+                true => self.dense(p),
+                false => self.sparse_pass(p, kept),
             }
         };
         if p.first {
