@@ -189,60 +189,78 @@ fn narrow_run<S: Isa32, const D: usize, const G: usize>(
             group[h].fold_into(lanes, &mut all[h]);
         }
     }
-    let (tolerance, underflow) = (tolerance(d), underflow(d));
     for (h, all) in all.iter().enumerate() {
         let pg0 = 2 * (g0 + h);
         if pg0 * LANES >= block.points {
             break;
         }
-        let (best, second, slot) = (
-            isa.store32(all.m1),
-            isa.store32(all.m2),
-            isa.store32(all.slot),
-        );
-        let norms: &[f64; NARROW_LANES] = block.norms[pg0 * LANES..(pg0 + 2) * LANES]
-            .try_into()
-            .expect("16 norms");
-        let err = norms.map(|n| tolerance * (n + nc.max_norm) + underflow);
-        let (mut heads, mut own) = ([None, None], [-1.0f32; NARROW_LANES]);
-        for (half, head) in heads.iter_mut().enumerate() {
-            let pg = pg0 + half;
-            if pg * LANES >= block.points {
-                break;
-            }
-            let part = half * LANES..(half + 1) * LANES;
-            let scan = Scan8 {
-                best: widen_half(isa, &best, half),
-                second: widen_half(isa, &second, half),
-                best_slot: widen_half(isa, &slot, half),
-                min1: &[],
-                min2: &[],
-                offset: norms[part.clone()].try_into().expect("8 norms"),
-                err: err[part.clone()].try_into().expect("8 errors"),
-            };
-            let found = label8(isa, (block.rows, block.points), centers, (d, pg), &scan);
-            for (o, &g) in own[part].iter_mut().zip(&found.own) {
-                *o = g as f32;
-            }
-            *head = Some(found);
-        }
         let minima = (
             &scratch.min1[h * t..(h + 1) * t],
             &scratch.min2[h * t..(h + 1) * t],
         );
-        let points = (pg0 * LANES, NARROW_LANES.min(block.points - pg0 * LANES));
-        let lanes = Lanes16 {
-            own: &own,
-            norms,
-            err: &err,
-            max_norm: nc.max_norm,
+        resolve16(isa, block, centers, (d, pg0), all, minima);
+    }
+}
+
+/// Writes the labels and bounds of the 16 points from point group `pg0` (two of 8)
+/// from their scan: `all`, the overall two smallest and the argmin, and `minima`, the
+/// two smallest per group. The labels (near ties settled exactly) and the upper and
+/// global bounds go 8 points at a time, as the `f64` scan's do; the group bounds 16 at a
+/// time ([`lowers16`]).
+#[inline(always)]
+fn resolve16<S: Isa32>(
+    isa: S,
+    block: &mut NarrowBlock<'_>,
+    centers: &GroupedCenters,
+    (d, pg0): (usize, usize),
+    all: &GroupMin<S::W>,
+    minima: (&[[f32; NARROW_LANES]], &[[f32; NARROW_LANES]]),
+) {
+    let nc = &centers.narrow;
+    let (best, second, slot) = (
+        isa.store32(all.m1),
+        isa.store32(all.m2),
+        isa.store32(all.slot),
+    );
+    let norms: &[f64; NARROW_LANES] = block.norms[pg0 * LANES..(pg0 + 2) * LANES]
+        .try_into()
+        .expect("16 norms");
+    let (tolerance, underflow) = (tolerance(d), underflow(d));
+    let err = norms.map(|n| tolerance * (n + nc.max_norm) + underflow);
+    let (mut heads, mut own) = ([None, None], [-1.0f32; NARROW_LANES]);
+    for (half, head) in heads.iter_mut().enumerate() {
+        let pg = pg0 + half;
+        if pg * LANES >= block.points {
+            break;
+        }
+        let part = half * LANES..(half + 1) * LANES;
+        let scan = Scan8 {
+            best: widen_half(isa, &best, half),
+            second: widen_half(isa, &second, half),
+            best_slot: widen_half(isa, &slot, half),
+            min1: &[],
+            min2: &[],
+            offset: norms[part.clone()].try_into().expect("8 norms"),
+            err: err[part.clone()].try_into().expect("8 errors"),
         };
-        let global = lowers16(isa, minima, lanes, &mut block.out, points);
-        for (half, head) in heads.iter().enumerate() {
-            if let Some(head) = head {
-                let global = isa.load(&widen_half(isa, &global, half));
-                store8(isa, &mut block.out, pg0 + half, head, global);
-            }
+        let found = label8(isa, (block.rows, block.points), centers, (d, pg), &scan);
+        for (o, &g) in own[part].iter_mut().zip(&found.own) {
+            *o = g as f32;
+        }
+        *head = Some(found);
+    }
+    let points = (pg0 * LANES, NARROW_LANES.min(block.points - pg0 * LANES));
+    let lanes = Lanes16 {
+        own: &own,
+        norms,
+        err: &err,
+        max_norm: nc.max_norm,
+    };
+    let global = lowers16(isa, minima, lanes, &mut block.out, points);
+    for (half, head) in heads.iter().enumerate() {
+        if let Some(head) = head {
+            let global = isa.load(&widen_half(isa, &global, half));
+            store8(isa, &mut block.out, pg0 + half, head, global);
         }
     }
 }
