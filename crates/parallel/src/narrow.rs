@@ -28,7 +28,11 @@ impl NarrowLayout {
     /// An empty layout for points of `d` features; `None` where the scan does not run:
     /// below [`DOT_MIN_DIMS`] features, or on a CPU without vector FMA.
     pub fn new(d: usize) -> Option<Self> {
-        let kernel = Kernel::detect();
+        Self::with_kernel(d, Kernel::detect())
+    }
+
+    /// [`NarrowLayout::new`] with a chosen kernel (the tests run every one the CPU has).
+    pub(crate) fn with_kernel(d: usize, kernel: Kernel) -> Option<Self> {
         (kernel.has_fma() && d >= DOT_MIN_DIMS).then(|| Self {
             groups: Vec::new(),
             norms: Vec::new(),

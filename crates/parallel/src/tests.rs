@@ -356,22 +356,30 @@ fn the_single_precision_scan_gives_the_contracts_labels_and_valid_bounds() {
         let grouped = GroupedCenters::new(&centers, d, &groups);
         let mut want = vec![0; n];
         ladder_core::assign_nearest(points, &centers, &mut want);
-        let mut layout = NarrowLayout::new(d).unwrap();
-        layout.fill(points);
-        let scan = |out: GroupedOut<'_>| layout.scan_grouped(&data, &grouped, out).is_ok();
-        let found = grouped_bounds(n, k, t, scan).expect("norms are small");
-        let norms = |x: &[f64]| x.iter().map(|v| v * v).sum::<f64>();
-        let largest = centers.chunks(d).map(norms).fold(0.0, f64::max);
-        let scan = Scanned {
-            centers: &centers,
-            groups: &groups,
-            want: &want,
-            name: "f32".into(),
-        };
-        scan.check(points, &found, |x| {
-            16.0 * (d + 4) as f64 * f64::from(f32::EPSILON) * (norms(x) + largest)
-        });
+        for kernel in narrow_kernels() {
+            let mut layout = NarrowLayout::with_kernel(d, kernel).unwrap();
+            layout.fill(points);
+            let scan = |out: GroupedOut<'_>| layout.scan_grouped(&data, &grouped, out).is_ok();
+            let found = grouped_bounds(n, k, t, scan).expect("norms are small");
+            let norms = |x: &[f64]| x.iter().map(|v| v * v).sum::<f64>();
+            let largest = centers.chunks(d).map(norms).fold(0.0, f64::max);
+            let scan = Scanned {
+                centers: &centers,
+                groups: &groups,
+                want: &want,
+                name: format!("f32, {kernel:?}"),
+            };
+            scan.check(points, &found, |x| {
+                16.0 * (d + 4) as f64 * f64::from(f32::EPSILON) * (norms(x) + largest)
+            });
+        }
     }
+}
+
+/// The kernels with a single-precision scan that this CPU runs (AVX-512 and AVX2 on a
+/// CPU with both: each is checked, not only the best).
+fn narrow_kernels() -> Vec<Kernel> {
+    Kernel::all().into_iter().filter(|k| k.has_fma()).collect()
 }
 
 #[test]
@@ -380,58 +388,61 @@ fn the_single_precision_scan_stores_group_bounds_below_their_offsets() {
     // offsets far larger than the distances, as after many passes of large moves, so
     // that the rounding of the sum is far larger than the scan's error.
     let (n, d, k, t) = (203, 16, 37, 5);
-    let Some(mut layout) = NarrowLayout::new(d) else {
-        return;
-    };
-    let data: Vec<f64> = (0..n * d).map(|i| (i as f64 * 0.7).sin() * 3e-3).collect();
-    let points = Points::new(&data, d).unwrap();
-    layout.fill(points);
-    let centers: Vec<f64> = data[5 * d..(5 + k) * d].to_vec();
-    let groups = interleaved_groups(k, t);
-    let grouped = GroupedCenters::new(&centers, d, &groups);
-    let offsets: Vec<f64> = (0..t).map(|g| 0.1 + 37.3 * g as f64 + 1e-7).collect();
-    let norm = |x: &[f64]| x.iter().map(|v| v * v).sum::<f64>();
-    let largest = centers.chunks(d).map(norm).fold(0.0, f64::max);
-    let mut bounds = vec![BoundsGroup::PADDING; n.div_ceil(LANES)];
-    let mut lowers = vec![0.0f32; n * t];
-    let zeros = vec![0.0; k];
-    let out = GroupedOut {
-        bounds: &mut bounds,
-        lowers: &mut lowers,
-        upper_offset: &zeros,
-        global_offset: &zeros,
-        lower_offset: &offsets,
-        slack: 1e-12,
-    };
-    assert!(layout.scan_grouped(&data, &grouped, out).is_ok());
-    for (i, x) in points.rows().enumerate() {
-        let label = bounds[i / LANES].labels[i % LANES];
-        for (g, members) in groups.iter().enumerate() {
-            let others = members.iter().filter(|&&j| j != label);
-            let dist = |&j: &u32| sq_dist(x, &centers[j as usize * d..(j as usize + 1) * d]);
-            let nearest = others.map(dist).fold(f64::INFINITY, f64::min).sqrt();
-            let stored = f64::from(lowers[i * t + g]);
-            assert!(stored <= nearest + offsets[g], "point {i}, group {g}");
-            // Tight up to the scan's error on squared distances and a rounding of the sum.
-            let slack = 16.0 * (d + 4) as f64 * f64::from(f32::EPSILON) * (norm(x) + largest);
-            let tight = (nearest * nearest - slack).max(0.0).sqrt() * (1.0 - 1e-6);
-            assert!(
-                stored >= tight + offsets[g] - 1e-4,
-                "loose: point {i}, group {g}"
-            );
+    for kernel in narrow_kernels() {
+        let mut layout = NarrowLayout::with_kernel(d, kernel).unwrap();
+        let data: Vec<f64> = (0..n * d).map(|i| (i as f64 * 0.7).sin() * 3e-3).collect();
+        let points = Points::new(&data, d).unwrap();
+        layout.fill(points);
+        let centers: Vec<f64> = data[5 * d..(5 + k) * d].to_vec();
+        let groups = interleaved_groups(k, t);
+        let grouped = GroupedCenters::new(&centers, d, &groups);
+        let offsets: Vec<f64> = (0..t).map(|g| 0.1 + 37.3 * g as f64 + 1e-7).collect();
+        let norm = |x: &[f64]| x.iter().map(|v| v * v).sum::<f64>();
+        let largest = centers.chunks(d).map(norm).fold(0.0, f64::max);
+        let mut bounds = vec![BoundsGroup::PADDING; n.div_ceil(LANES)];
+        let mut lowers = vec![0.0f32; n * t];
+        let zeros = vec![0.0; k];
+        let out = GroupedOut {
+            bounds: &mut bounds,
+            lowers: &mut lowers,
+            upper_offset: &zeros,
+            global_offset: &zeros,
+            lower_offset: &offsets,
+            slack: 1e-12,
+        };
+        assert!(layout.scan_grouped(&data, &grouped, out).is_ok());
+        for (i, x) in points.rows().enumerate() {
+            let label = bounds[i / LANES].labels[i % LANES];
+            for (g, members) in groups.iter().enumerate() {
+                let others = members.iter().filter(|&&j| j != label);
+                let dist = |&j: &u32| sq_dist(x, &centers[j as usize * d..(j as usize + 1) * d]);
+                let nearest = others.map(dist).fold(f64::INFINITY, f64::min).sqrt();
+                let stored = f64::from(lowers[i * t + g]);
+                assert!(
+                    stored <= nearest + offsets[g],
+                    "{kernel:?}: point {i}, group {g}"
+                );
+                // Tight up to the scan's error on squared distances and a rounding of the sum.
+                let slack = 16.0 * (d + 4) as f64 * f64::from(f32::EPSILON) * (norm(x) + largest);
+                let tight = (nearest * nearest - slack).max(0.0).sqrt() * (1.0 - 1e-6);
+                assert!(
+                    stored >= tight + offsets[g] - 1e-4,
+                    "loose: point {i}, group {g}"
+                );
+            }
         }
+        // A negative offset is for the `f64` scan.
+        let negative = vec![-1.0; t];
+        let out = GroupedOut {
+            bounds: &mut bounds,
+            lowers: &mut lowers,
+            upper_offset: &zeros,
+            global_offset: &zeros,
+            lower_offset: &negative,
+            slack: 1e-12,
+        };
+        assert!(layout.scan_grouped(&data, &grouped, out).is_err());
     }
-    // A negative offset is for the `f64` scan.
-    let negative = vec![-1.0; t];
-    let out = GroupedOut {
-        bounds: &mut bounds,
-        lowers: &mut lowers,
-        upper_offset: &zeros,
-        global_offset: &zeros,
-        lower_offset: &negative,
-        slack: 1e-12,
-    };
-    assert!(layout.scan_grouped(&data, &grouped, out).is_err());
 }
 
 #[test]

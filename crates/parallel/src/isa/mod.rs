@@ -287,6 +287,19 @@ impl Kernel {
         Kernel::BASELINE
     }
 
+    /// Every kernel this CPU runs, the best first.
+    #[cfg(test)]
+    pub(crate) fn all() -> Vec<Self> {
+        let mut all = Vec::new();
+        #[cfg(target_arch = "x86_64")]
+        {
+            all.extend(avx512::Avx512::detect().map(Kernel::Avx512));
+            all.extend(avx2::Avx2::detect().map(Kernel::Avx2));
+        }
+        all.push(Kernel::BASELINE);
+        all
+    }
+
     /// The plain-Rust kernel, which every CPU runs.
     pub(crate) const BASELINE: Kernel = Kernel::Baseline(portable::Portable);
 
