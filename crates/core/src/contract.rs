@@ -127,7 +127,7 @@ pub fn inertia(points: crate::Points<'_>, centers: &[f64], labels: &[u32]) -> f6
     use rayon::prelude::*;
     let (n, d, rows) = (points.n(), points.d(), points.as_slice());
     let sum = |total: f64, dist: &[f64]| dist.iter().fold(total, |acc, x| acc + x);
-    if n < 4 * INERTIA_BLOCK {
+    if n < INERTIA_ROUND {
         let mut dist = vec![0.0; INERTIA_BLOCK.min(n)];
         let blocks = rows
             .chunks(INERTIA_BLOCK * d)

@@ -123,18 +123,18 @@ pub(crate) struct GroupedBlock<'a> {
 }
 
 /// One group of 8 points' scan before it is resolved: the nearest slot and the two
-/// smallest squared distances, overall and per center group (`[group][lane]`), all
-/// `offset` short of squared distances (`‖x‖²` on the dot path), each with an absolute
-/// error of at most `err`.
-pub(crate) struct Scan8<'a> {
+/// smallest squared distances over all centers, all `offset` short of squared
+/// distances (`‖x‖²` on the dot path), each with an absolute error of at most `err`.
+pub(crate) struct Scan8 {
     pub(crate) best: [f64; LANES],
     pub(crate) second: [f64; LANES],
     pub(crate) best_slot: [f64; LANES],
-    pub(crate) min1: &'a [[f64; LANES]],
-    pub(crate) min2: &'a [[f64; LANES]],
     pub(crate) offset: [f64; LANES],
     pub(crate) err: [f64; LANES],
 }
+
+/// The two smallest values of each center group (`[group][lane]`), as [`Scan8`]'s.
+pub(crate) type GroupMinima<'a> = (&'a [[f64; LANES]], &'a [[f64; LANES]]);
 
 /// Writes the labels and bounds of the 8 points of point group `pg`: each label from
 /// the scan (a near tie settled exactly, one point at a time), then the bounds for the 8
@@ -145,16 +145,16 @@ pub(crate) fn resolve8<S: Isa>(
     (rows, n, out): (&[f64], usize, &mut GroupedOut<'_>),
     centers: &GroupedCenters,
     (d, pg): (usize, usize),
-    s: Scan8<'_>,
+    (s, (min1, min2)): (Scan8, GroupMinima<'_>),
 ) {
-    let head = label8(isa, (rows, n), centers, (d, pg), &s);
+    let head = label8((rows, n), centers, (d, pg), &s);
     let down = isa.splat(1.0 - out.slack);
     let (zero, t) = (isa.splat(0.0), centers.groups());
     let (offset, err, own) = (isa.load(&s.offset), isa.load(&s.err), isa.load(&head.own));
     let mut global = isa.splat(f64::INFINITY);
     for g in 0..t {
         let is_own = isa.eq(own, isa.splat(g as f64));
-        let m = isa.select(is_own, isa.load(&s.min2[g]), isa.load(&s.min1[g]));
+        let m = isa.select(is_own, isa.load(&min2[g]), isa.load(&min1[g]));
         let m = isa.sub(isa.add(m, offset), err);
         let m = isa.select(isa.lt(m, zero), zero, m);
         let lower = isa.mul(isa.sqrt(m), down);
@@ -188,12 +188,11 @@ pub(crate) struct Head8 {
 /// The labels of the 8 points of point group `pg` from their scan: the scan's argmin, or
 /// where the runner-up is within twice the error, the contract's nearest center.
 #[inline(always)]
-pub(crate) fn label8<S: Isa>(
-    _isa: S,
+pub(crate) fn label8(
     (rows, n): (&[f64], usize),
     centers: &GroupedCenters,
     (d, pg): (usize, usize),
-    s: &Scan8<'_>,
+    s: &Scan8,
 ) -> Head8 {
     let first = pg * LANES;
     let points = LANES.min(n - first);
@@ -384,13 +383,11 @@ pub(crate) fn grouped_exact<S: Isa, const D: usize>(
             best: isa.store(all.m1),
             second: isa.store(all.m2),
             best_slot: isa.store(all.slot),
-            min1: &min1,
-            min2: &min2,
             offset: [0.0; LANES],
             err: [0.0; LANES],
         };
         let target = (block.rows, block.points, &mut block.out);
-        resolve8(isa, target, centers, (d, pg), scan);
+        resolve8(isa, target, centers, (d, pg), (scan, (&min1, &min2)));
     }
 }
 
@@ -463,12 +460,11 @@ fn grouped_dot_run<S: Isa, const D: usize, const G: usize>(
             best: isa.store(all[h].m1),
             second: isa.store(all[h].m2),
             best_slot: isa.store(all[h].slot),
-            min1: &min1[h * t..(h + 1) * t],
-            min2: &min2[h * t..(h + 1) * t],
             offset,
             err: offset.map(|norm| tolerance * (norm + dot.max_norm)),
         };
+        let minima = (&min1[h * t..(h + 1) * t], &min2[h * t..(h + 1) * t]);
         let target = (block.rows, block.points, &mut block.out);
-        resolve8(isa, target, centers, (d, pg), scan);
+        resolve8(isa, target, centers, (d, pg), (scan, minima));
     }
 }

@@ -238,12 +238,10 @@ fn resolve16<S: Isa32>(
             best: widen_half(isa, &best, half),
             second: widen_half(isa, &second, half),
             best_slot: widen_half(isa, &slot, half),
-            min1: &[],
-            min2: &[],
             offset: norms[part.clone()].try_into().expect("8 norms"),
             err: err[part.clone()].try_into().expect("8 errors"),
         };
-        let found = label8(isa, (block.rows, block.points), centers, (d, pg), &scan);
+        let found = label8((block.rows, block.points), centers, (d, pg), &scan);
         for (o, &g) in own[part].iter_mut().zip(&found.own) {
             *o = g as f32;
         }
