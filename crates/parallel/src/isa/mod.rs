@@ -64,6 +64,14 @@ pub(crate) trait Isa: Copy {
     fn sqrt(self, a: Self::V) -> Self::V;
     /// `table[idx[l]]` in lane `l`; every index must be in bounds.
     fn lookup(self, table: &[f64], idx: &[u32; LANES]) -> Self::V;
+    /// Rows `offsets[l] / d` of the row-major `rows` (`d` features each: every
+    /// `offsets[l] + d` within `rows`) into `group` (`d · 8` values), feature-major:
+    /// feature `t` of lane `l` to `group[t · 8 + l]`. By default one gather per feature.
+    fn gather_rows(self, rows: &[f64], offsets: &[u32; LANES], d: usize, group: &mut [f64]) {
+        for (t, out) in group.chunks_exact_mut(LANES).take(d).enumerate() {
+            out.copy_from_slice(&self.store(self.lookup(&rows[t..], offsets)));
+        }
+    }
     /// The lanes, whole numbers in `0..2³¹` (center indices), as integers.
     fn indices(self, v: Self::V) -> [u32; LANES] {
         self.store(v).map(|j| j as u32)

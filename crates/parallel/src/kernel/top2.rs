@@ -121,7 +121,17 @@ pub(crate) fn top2_rows<S: Isa, const D: usize>(
     let d = dims::<D>(d);
     let width = d * LANES;
     let scratch = &mut scratch[..2 * width];
-    for (c, idx) in idx.chunks(2 * LANES).enumerate() {
+    let all = idx;
+    for (c, idx) in all.chunks(2 * LANES).enumerate() {
+        // The rows are scattered: ask for those a few chunks ahead now, so that their
+        // misses overlap this chunk's work instead of stalling the gathers.
+        let ahead = (c + AHEAD) * 2 * LANES;
+        for &i in all
+            .get(ahead..(ahead + 2 * LANES).min(all.len()))
+            .unwrap_or_default()
+        {
+            prefetch_row(pending.rows, i as usize * d);
+        }
         let groups = idx.len().div_ceil(LANES);
         for (g, group) in scratch.chunks_exact_mut(width).take(groups).enumerate() {
             gather(isa, pending.rows, &idx[g * LANES..], d, group);
@@ -139,6 +149,25 @@ pub(crate) fn top2_rows<S: Isa, const D: usize>(
     }
 }
 
+/// Chunks of 16 pending points ahead of the one scanned whose rows are fetched.
+const AHEAD: usize = 2;
+
+/// Asks the memory system for the cache line of `rows[at]`, without waiting for it.
+#[inline(always)]
+fn prefetch_row(rows: &[f64], at: usize) {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(x) = rows.get(at) {
+        // SAFETY: a prefetch is a hint that never faults; the address is within `rows`.
+        // SSE is part of x86-64.
+        unsafe {
+            use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+            _mm_prefetch::<_MM_HINT_T0>((x as *const f64).cast());
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (rows, at);
+}
+
 /// Rows `idx[..8]` of the row-major `rows` (`d` features each; a short `idx` repeats
 /// its last row) into `group`, feature-major: with the ISA's gather, one vector per
 /// feature, where the offsets fit its 32-bit indices; else value by value.
@@ -148,9 +177,7 @@ fn gather<S: Isa>(isa: S, rows: &[f64], idx: &[u32], d: usize, group: &mut [f64]
     let row = |lane: usize| idx[lane.min(last)] as usize;
     if rows.len() <= i32::MAX as usize {
         let offsets: [u32; LANES] = std::array::from_fn(|lane| (row(lane) * d) as u32);
-        for (t, out) in group.chunks_exact_mut(LANES).enumerate() {
-            out.copy_from_slice(&isa.store(isa.lookup(&rows[t..], &offsets)));
-        }
+        isa.gather_rows(rows, &offsets, d, group);
     } else {
         for lane in 0..LANES {
             let i = row(lane);
