@@ -167,6 +167,51 @@ fn every_kernel_variant_gives_the_same_top_two_and_test() {
     }
 }
 
+/// The gap sweep's single-precision table (up to 16 clusters) never keeps a point the
+/// exact test in `f64` fails: at the rounding's edge it only sends more points to a scan.
+#[test]
+fn the_gap_sweep_keeps_no_point_the_exact_test_fails() {
+    let margin = 1e-9;
+    for k in [3, 10, 16] {
+        // Thresholds that single precision cannot hold, gaps on both sides of each.
+        let threshold: Vec<f64> = (0..k).map(|j| 0.1 + j as f64 / 3.0).collect();
+        let n = 8 * k;
+        let labels: Vec<u32> = (0..n).map(|i| (i / 8) as u32).collect();
+        let gap: Vec<f32> = (0..n)
+            .map(|i| {
+                let exact = threshold[i / 8] + margin;
+                let (down, up) = (f32_down(exact), f32_up(exact));
+                [down, up, f32::from_bits(up.to_bits() + 1), down - 1.0][i % 4]
+            })
+            .collect();
+        let groups: Vec<GapGroup> = (0..k)
+            .map(|g| GapGroup {
+                gap: gap[g * 8..(g + 1) * 8].try_into().unwrap(),
+                labels: labels[g * 8..(g + 1) * 8].try_into().unwrap(),
+            })
+            .collect();
+        let exact_fails = |i: usize| threshold[i / 8] + margin >= f64::from(gap[i]);
+        for kernel in Kernel::all() {
+            let mut pending = vec![0; n + LANES];
+            let len = kernel.sweep(Swept::Gaps(&groups), &threshold, margin, &mut pending);
+            let pending = &pending[..len];
+            for i in (0..n).filter(|&i| exact_fails(i)) {
+                assert!(
+                    pending.contains(&(i as u32)),
+                    "{kernel:?}, k = {k}, point {i}"
+                );
+            }
+            // Well clear of the threshold, a point is kept.
+            for i in (0..n).filter(|i| i % 4 == 2) {
+                assert!(
+                    !pending.contains(&(i as u32)),
+                    "{kernel:?}, k = {k}, point {i}"
+                );
+            }
+        }
+    }
+}
+
 /// The method `Parallel::new()` picks for 2 passes over `n × d` clustered points with
 /// `k` clusters (a brute-force one, or the test fails).
 fn brute_force_method(n: usize, d: usize, k: usize) -> Method {

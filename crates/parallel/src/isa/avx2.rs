@@ -174,6 +174,12 @@ impl Isa for Avx2 {
         }
     }
 
+    #[inline(always)]
+    fn below(self, table: &[f32; 16], labels: &[u32; LANES], values: &[f32; LANES]) -> u8 {
+        // SAFETY: the CPU has AVX2, as `self` proves.
+        unsafe { below16(table, labels, values) }
+    }
+
     /// Two features of four rows at a time: a 16-byte load from each row, and two
     /// unpacks transpose them — cheaper than AVX2's gathers, which cost several cycles a
     /// vector even when the rows are in the cache. An odd last feature is gathered.
@@ -203,6 +209,33 @@ impl Isa for Avx2 {
             let last = self.store(self.lookup(&rows[t..], offsets));
             group[t * LANES..].copy_from_slice(&last);
         }
+    }
+}
+
+/// `table[labels[l]] < values[l]` for the 8 lanes, as bits: the table's two halves
+/// permuted by the labels' low 3 bits, the half chosen by their bit 3 (every label is
+/// below 16). AVX2's gathers cost several cycles a vector; these are single-cycle
+/// shuffles. Shared with the AVX-512 kernel, whose CPUs have AVX2.
+///
+/// # Safety
+///
+/// The CPU must have AVX2.
+#[inline(always)]
+pub(crate) unsafe fn below16(
+    table: &[f32; 16],
+    labels: &[u32; LANES],
+    values: &[f32; LANES],
+) -> u8 {
+    // SAFETY: every load reads 8 values of an array of 8 or 16; the caller vouches for
+    // AVX2.
+    unsafe {
+        let idx = _mm256_loadu_si256(labels.as_ptr().cast());
+        let lo = _mm256_permutevar8x32_ps(_mm256_loadu_ps(table.as_ptr()), idx);
+        let hi = _mm256_permutevar8x32_ps(_mm256_loadu_ps(table.as_ptr().add(8)), idx);
+        let upper_half = _mm256_castsi256_ps(_mm256_slli_epi32::<28>(idx));
+        let t = _mm256_blendv_ps(lo, hi, upper_half);
+        let v = _mm256_loadu_ps(values.as_ptr());
+        _mm256_movemask_ps(_mm256_cmp_ps::<_CMP_LT_OQ>(t, v)) as u8
     }
 }
 

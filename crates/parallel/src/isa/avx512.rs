@@ -169,6 +169,12 @@ impl Isa for Avx512 {
         }
     }
 
+    #[inline(always)]
+    fn below(self, table: &[f32; 16], labels: &[u32; LANES], values: &[f32; LANES]) -> u8 {
+        // SAFETY: a CPU with AVX-512F has AVX2, and `self` proves AVX-512F.
+        unsafe { super::avx2::below16(table, labels, values) }
+    }
+
     /// A table of 8 or 16 values is looked up with one permute, a longer one gathered
     /// from memory.
     #[inline(always)]

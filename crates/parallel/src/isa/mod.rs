@@ -72,6 +72,15 @@ pub(crate) trait Isa: Copy {
             out.copy_from_slice(&self.store(self.lookup(&rows[t..], offsets)));
         }
     }
+    /// The lanes `l` where `table[labels[l]] < values[l]`, as 8 bits (lane 0 lowest);
+    /// every label below 16.
+    fn below(self, table: &[f32; 16], labels: &[u32; LANES], values: &[f32; LANES]) -> u8 {
+        let mut bits = 0;
+        for (l, (&j, &v)) in labels.iter().zip(values).enumerate() {
+            bits |= u8::from(table[j as usize] < v) << l;
+        }
+        bits
+    }
     /// The lanes, whole numbers in `0..2³¹` (center indices), as integers.
     fn indices(self, v: Self::V) -> [u32; LANES] {
         self.store(v).map(|j| j as u32)

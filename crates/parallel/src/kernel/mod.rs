@@ -406,8 +406,41 @@ pub(crate) fn sweep<S: Isa>(
 ) -> usize {
     match groups {
         Swept::Bounds(groups) => sweep_groups(isa, groups, threshold, margin, pending),
+        Swept::Gaps(groups) if threshold.len() <= SMALL_TABLE => {
+            sweep_gaps_small(isa, groups, threshold, margin, pending)
+        }
         Swept::Gaps(groups) => sweep_groups(isa, groups, threshold, margin, pending),
     }
+}
+
+/// Clusters up to which the gap sweep looks its thresholds up in a single-precision
+/// table held in registers.
+pub(crate) const SMALL_TABLE: usize = 16;
+
+/// The gap sweep for at most [`SMALL_TABLE`] clusters: each cluster's `threshold +
+/// margin` rounded up to single precision once, so that a group's test is a lookup in
+/// a table of 16 `f32` (a permute, not a gather) and a comparison with the gaps as they
+/// are stored. A point it keeps keeps its label by the exact test too (`threshold +
+/// margin ≤` the rounded-up value `<` the gap); one at the rounding's edge is only
+/// scanned.
+#[inline(always)]
+fn sweep_gaps_small<S: Isa>(
+    isa: S,
+    groups: &[GapGroup],
+    threshold: &[f64],
+    margin: f64,
+    pending: &mut [u32],
+) -> usize {
+    let mut table = [f32::INFINITY; SMALL_TABLE];
+    for (t, &lost) in table.iter_mut().zip(threshold) {
+        *t = crate::f32_up(lost + margin);
+    }
+    let mut len = 0;
+    for (g, group) in groups.iter().enumerate() {
+        let keep = isa.below(&table, &group.labels, &group.gap);
+        len = write_failures(!keep, g, pending, len);
+    }
+    len
 }
 
 #[inline(always)]
