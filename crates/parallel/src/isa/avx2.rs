@@ -175,6 +175,18 @@ impl Isa for Avx2 {
     }
 
     #[inline(always)]
+    fn narrow_up(self, v: Pair) -> [f32; LANES] {
+        // SAFETY: the CPU has AVX2, as `self` proves.
+        unsafe { narrow::<true>(v) }
+    }
+
+    #[inline(always)]
+    fn narrow_down(self, v: Pair) -> [f32; LANES] {
+        // SAFETY: the CPU has AVX2, as `self` proves.
+        unsafe { narrow::<false>(v) }
+    }
+
+    #[inline(always)]
     fn below(self, table: &[f32; 16], labels: &[u32; LANES], values: &[f32; LANES]) -> u8 {
         // SAFETY: the CPU has AVX2, as `self` proves.
         unsafe { below16(table, labels, values) }
@@ -210,6 +222,53 @@ impl Isa for Avx2 {
             group[t * LANES..].copy_from_slice(&last);
         }
     }
+}
+
+/// The 8 lanes in single precision, each rounded up (`UP`) or down: rounded to nearest,
+/// then, where that went past the value, one step back through the bits — `crate::f32_up`
+/// and `crate::f32_down` four lanes at a time, without a scalar conversion.
+///
+/// # Safety
+///
+/// The CPU must have AVX2.
+#[inline(always)]
+unsafe fn narrow<const UP: bool>(v: Pair) -> [f32; LANES] {
+    #[inline(always)]
+    unsafe fn four<const UP: bool>(x: __m256d) -> __m128i {
+        // SAFETY: register operations only; the caller vouches for AVX2.
+        unsafe {
+            let y = _mm256_cvtpd_ps(x);
+            let back = _mm256_cvtps_pd(y);
+            let past = match UP {
+                true => _mm256_cmp_pd::<_CMP_LT_OQ>(back, x),
+                false => _mm256_cmp_pd::<_CMP_GT_OQ>(back, x),
+            };
+            // The low half of each 64-bit mask lane, as four 32-bit lanes.
+            let pick = _mm256_setr_epi32(0, 2, 4, 6, 0, 2, 4, 6);
+            let past = _mm256_castsi256_si128(_mm256_permutevar8x32_epi32(
+                _mm256_castpd_si256(past),
+                pick,
+            ));
+            // One step up is +1 on a positive float's bits and −1 on a negative one's;
+            // one step down the opposite (−0 steps down to the smallest negative).
+            let bits = _mm_castps_si128(y);
+            let sign = _mm_srai_epi32::<31>(bits);
+            let twice = _mm_add_epi32(sign, sign);
+            let step = match UP {
+                true => _mm_add_epi32(_mm_set1_epi32(1), twice),
+                false => _mm_sub_epi32(_mm_set1_epi32(-1), twice),
+            };
+            _mm_add_epi32(bits, _mm_and_si128(past, step))
+        }
+    }
+    let mut out = [0.0f32; LANES];
+    // SAFETY: `out` is 8 writable floats, two 16-byte unaligned stores; the caller
+    // vouches for AVX2.
+    unsafe {
+        _mm_storeu_si128(out.as_mut_ptr().cast(), four::<UP>(v.0));
+        _mm_storeu_si128(out.as_mut_ptr().add(4).cast(), four::<UP>(v.1));
+    }
+    out
 }
 
 /// `table[labels[l]] < values[l]` for the 8 lanes, as bits: the table's two halves
@@ -348,3 +407,54 @@ impl Isa32 for Avx2 {
 
 entry_points!(Avx2, dot_groups = 1, features = "avx2,fma,popcnt");
 narrow_entry_points!(Avx2, groups = 1, features = "avx2,fma,popcnt");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{f32_down, f32_up};
+
+    #[test]
+    fn narrowing_matches_the_scalar_rounding_lane_for_lane() {
+        let Some(isa) = Avx2::detect() else {
+            return;
+        };
+        let tiny = f64::from(f32::from_bits(1));
+        let specials = [
+            0.0,
+            -0.0,
+            1.0,
+            -1.0,
+            0.1,
+            -0.1,
+            1.0 / 3.0,
+            -2.0 / 3.0,
+            tiny,
+            -tiny,
+            tiny / 3.0,
+            -tiny / 3.0,
+            1e-300,
+            -1e-300,
+            3.4e38,
+            -3.4e38,
+            1e39,
+            -1e39,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            16777217.0,
+            -16777217.0,
+            12345.678,
+            2.0,
+        ];
+        let more = (0..4000).map(|i| ((i * 7919) % 10007) as f64 * 1.37e-3 - 6.5);
+        let values: Vec<f64> = specials.into_iter().chain(more).collect();
+        for v in values.chunks_exact(LANES) {
+            let v: &[f64; LANES] = v.try_into().unwrap();
+            let lanes = isa.load(v);
+            let (up, down) = (isa.narrow_up(lanes), isa.narrow_down(lanes));
+            for l in 0..LANES {
+                assert_eq!(up[l].to_bits(), f32_up(v[l]).to_bits(), "up {}", v[l]);
+                assert_eq!(down[l].to_bits(), f32_down(v[l]).to_bits(), "down {}", v[l]);
+            }
+        }
+    }
+}
