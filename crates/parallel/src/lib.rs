@@ -63,6 +63,7 @@ mod isa;
 mod kernel;
 mod layout;
 mod narrow;
+mod prefetch;
 mod round;
 mod scan;
 
@@ -78,6 +79,7 @@ pub use kernel::{
 };
 pub use layout::Layout;
 pub use narrow::{NARROW_LIMIT, NarrowLayout};
+pub use prefetch::prefetch;
 pub use round::{f32_down, f32_up};
 pub use scan::Kernels;
 

@@ -73,7 +73,6 @@ mod facts;
 mod groups;
 mod hamerly;
 mod moves;
-mod prefetch;
 mod sums;
 mod yinyang;
 

@@ -10,6 +10,7 @@ use super::{dims, exact_dist};
 use crate::LANES;
 use crate::isa::Isa;
 use crate::kernel::Pending;
+use crate::prefetch::prefetch;
 
 /// Where the top-two scan writes, point by point: the nearest center and the two
 /// smallest distances — the contract's exact squared distances, or their square roots
@@ -130,7 +131,8 @@ pub(crate) fn top2_rows<S: Isa, const D: usize>(
             .get(ahead..(ahead + 2 * LANES).min(all.len()))
             .unwrap_or_default()
         {
-            prefetch_row(pending.rows, i as usize * d);
+            let i = i as usize;
+            prefetch(&pending.rows[i * d..(i + 1) * d]);
         }
         let groups = idx.len().div_ceil(LANES);
         for (g, group) in scratch.chunks_exact_mut(width).take(groups).enumerate() {
@@ -151,22 +153,6 @@ pub(crate) fn top2_rows<S: Isa, const D: usize>(
 
 /// Chunks of 16 pending points ahead of the one scanned whose rows are fetched.
 const AHEAD: usize = 2;
-
-/// Asks the memory system for the cache line of `rows[at]`, without waiting for it.
-#[inline(always)]
-fn prefetch_row(rows: &[f64], at: usize) {
-    #[cfg(target_arch = "x86_64")]
-    if let Some(x) = rows.get(at) {
-        // SAFETY: a prefetch is a hint that never faults; the address is within `rows`.
-        // SSE is part of x86-64.
-        unsafe {
-            use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
-            _mm_prefetch::<_MM_HINT_T0>((x as *const f64).cast());
-        }
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = (rows, at);
-}
 
 /// Rows `idx[..8]` of the row-major `rows` (`d` features each; a short `idx` repeats
 /// its last row) into `group`, feature-major: with the ISA's gather, one vector per

@@ -5,11 +5,10 @@
 //! top-two scan ([`Kernels::top2`]), so the scattered points are scanned at the vector
 //! width.
 
-use ladder_parallel::{LANES, Pending, Top2, f32_down};
+use ladder_parallel::{LANES, Pending, Top2, f32_down, prefetch};
 
 use super::{Block, PassInputs};
 use crate::moves::slack;
-use crate::prefetch::prefetch;
 use crate::sums::Change;
 
 /// How far ahead of the point it tests the group filter fetches a point's bounds.

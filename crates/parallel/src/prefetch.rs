@@ -1,9 +1,9 @@
 //! Asking the memory system for data before it is needed, where the access pattern is
-//! known but scattered (the pending points of a pass).
+//! known but scattered (the pending points of a bound-keeping pass).
 
 /// Brings the cache lines of `data` toward the core, without waiting for them.
 #[inline]
-pub(crate) fn prefetch<T>(data: &[T]) {
+pub fn prefetch<T>(data: &[T]) {
     #[cfg(target_arch = "x86_64")]
     {
         use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
