@@ -67,6 +67,7 @@ pub(crate) trait Isa: Copy {
     /// Rows `offsets[l] / d` of the row-major `rows` (`d` features each: every
     /// `offsets[l] + d` within `rows`) into `group` (`d · 8` values), feature-major:
     /// feature `t` of lane `l` to `group[t · 8 + l]`. By default one gather per feature.
+    #[inline(always)]
     fn gather_rows(self, rows: &[f64], offsets: &[u32; LANES], d: usize, group: &mut [f64]) {
         for (t, out) in group.chunks_exact_mut(LANES).take(d).enumerate() {
             out.copy_from_slice(&self.store(self.lookup(&rows[t..], offsets)));
@@ -74,6 +75,7 @@ pub(crate) trait Isa: Copy {
     }
     /// The lanes `l` where `table[labels[l]] < values[l]`, as 8 bits (lane 0 lowest);
     /// every label below 16.
+    #[inline(always)]
     fn below(self, table: &[f32; 16], labels: &[u32; LANES], values: &[f32; LANES]) -> u8 {
         let mut bits = 0;
         for (l, (&j, &v)) in labels.iter().zip(values).enumerate() {
@@ -82,19 +84,23 @@ pub(crate) trait Isa: Copy {
         bits
     }
     /// The lanes, whole numbers in `0..2³¹` (center indices), as integers.
+    #[inline(always)]
     fn indices(self, v: Self::V) -> [u32; LANES] {
         self.store(v).map(|j| j as u32)
     }
     /// The lanes in single precision, each rounded up.
+    #[inline(always)]
     fn narrow_up(self, v: Self::V) -> [f32; LANES] {
         self.store(v).map(crate::f32_up)
     }
     /// The lanes in single precision, each rounded down.
+    #[inline(always)]
     fn narrow_down(self, v: Self::V) -> [f32; LANES] {
         self.store(v).map(crate::f32_down)
     }
     /// The first `lanes` lanes in single precision, each rounded down, lane `l` to
     /// `out[l * stride]`: a column of a row-major table.
+    #[inline(always)]
     fn narrow_down_column(self, v: Self::V, out: &mut [f32], stride: usize, lanes: usize) {
         for (l, &x) in self.narrow_down(v).iter().enumerate().take(lanes) {
             out[l * stride] = x;
@@ -136,6 +142,7 @@ pub(crate) trait Isa32: Isa {
     fn eq32(self, a: Self::W, b: Self::W) -> Self::MW;
     /// The first `lanes` lanes, lane `l` to `out[l * stride]`: a column of a row-major
     /// table.
+    #[inline(always)]
     fn column32(self, v: Self::W, out: &mut [f32], stride: usize, lanes: usize) {
         for (l, &x) in self.store32(v).iter().enumerate().take(lanes) {
             out[l * stride] = x;
