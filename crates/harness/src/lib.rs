@@ -15,7 +15,8 @@
 //!   runs side by side (`ladder compare`).
 //! - [`grid`] and [`overhead`]: the `parallel` stage on the scaling grid, and the
 //!   distributed engine's cost beside it; [`loopback`]: clusters of processes on this
-//!   machine; [`table`]: markdown tables.
+//!   machine; [`table`]: markdown tables. [`kernels`]: `parallel`'s kernels alone, one
+//!   cached block at a time, for the `kernels` bench.
 //! - [`cli`]: the `ladder` command line. The binary (`src/bin/ladder.rs`) only parses
 //!   arguments and calls these.
 
@@ -26,6 +27,7 @@ pub mod cli;
 pub mod compare;
 pub mod grid;
 pub mod history;
+pub mod kernels;
 pub mod ladder;
 pub mod line_profile;
 pub mod loopback;
