@@ -4,7 +4,7 @@
 //! d = 64, k = 256; and the exact top-two scan of 1024 pending rows, as Hamerly's
 //! failing points get it, at d = 2, k = 10 (rows side by side, and 8 apart) and d = 16,
 //! k = 16. Whole fits on a shared machine move too much to see a change inside a kernel;
-//! these move by a few percent.
+//! these move by 3–15 % between runs of the same code.
 //!
 //! `cargo bench --bench kernels`; criterion's statistics land in
 //! `target/criterion/kernels`.

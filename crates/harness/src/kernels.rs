@@ -3,9 +3,9 @@
 //! `pruned`'s dense passes run, Yinyang's bounds written afresh) and its exact top-two
 //! scan of pending rows (what Hamerly's failing points get). A whole fit on a shared
 //! 2-vCPU machine moves by 1.5–2× from one minute to the next; one block scanned
-//! thousands of times in a row moves by a few percent, so a change inside a kernel is
-//! measured here. (Out-of-line stores in the grouped scan, a tenth of its time, showed
-//! here and in no whole fit.)
+//! thousands of times in a row moves by 3–15 % between runs, so a change inside a kernel
+//! of 10 % or more shows here. (Out-of-line stores in the grouped scan, a tenth of its
+//! time, showed here and in no whole fit.)
 
 use ladder_blobs::{BlobSpec, Generator, make_blobs};
 use ladder_core::Points;
