@@ -7,11 +7,12 @@
 //! of 10 % or more shows here. (Out-of-line stores in the grouped scan, a tenth of its
 //! time, showed here and in no whole fit.)
 
-use ladder_blobs::{BlobSpec, Generator, make_blobs};
 use ladder_core::Points;
 use ladder_parallel::{
     BoundsGroup, GroupedCenters, GroupedOut, Kernels, LANES, NarrowLayout, Pending, Top2Gaps,
 };
+
+use crate::workloads::Workload;
 
 /// Points a dense pass of `pruned` scans at a time.
 pub const BLOCK: usize = 256;
@@ -22,12 +23,20 @@ pub const PENDING: usize = 1024;
 /// Centers a group holds at most, as `pruned` groups them.
 const GROUP: usize = 16;
 
-/// `make_blobs(n, centers=k, n_features=d, cluster_std=1.0, random_state=0)`: the
-/// grid's kind of points.
+/// `n` points of the grid's kind ([`Workload::grid`]'s blobs: `k` of them, `d`
+/// features, standard deviation 1).
 fn blobs(n: usize, k: usize, d: usize) -> Vec<f64> {
-    let spec = BlobSpec::new(n, k).features(d).std(1.0);
-    let blobs = make_blobs(&spec, Generator::Numpy).expect("valid blob parameters");
-    blobs.points.as_slice().to_vec()
+    let workload = Workload {
+        name: "kernels",
+        about: "a kernel's cached block",
+        n,
+        d,
+        k,
+        blobs: k,
+        std: 1.0,
+        iterations: None,
+    };
+    workload.points().as_slice().to_vec()
 }
 
 /// One block's grouped scan: 256 of the grid's kind of points against `k` centers (the

@@ -21,7 +21,7 @@
 use super::grouped::{GroupMin, Narrow, Scan8, label8, store8};
 use super::{DotCenters, GroupedCenters, GroupedOut, dims};
 use crate::isa::{Isa, Isa32};
-use crate::{LANES, f32_down};
+use crate::{LANES, f32_down, f32_up};
 
 /// Points per single-precision vector.
 pub(crate) const NARROW_LANES: usize = 16;
@@ -294,22 +294,12 @@ fn lowers16<S: Isa32>(
 ) -> [f32; NARROW_LANES] {
     let t = min1.len();
     let smallest = f64::from(f32::from_bits(1));
-    // In vectors, not a closure per lane (which would not inherit the ISA's features):
-    // the same operations in the same order, so the same values.
+    // Loops, not `from_fn` or `map`: a closure would not inherit the ISA's features.
     let (mut err, mut norms) = ([0.0; NARROW_LANES], [0.0; NARROW_LANES]);
-    for half in 0..NARROW_LANES / LANES {
-        let part = half * LANES..(half + 1) * LANES;
-        let n = isa.load(lanes.norms[part.clone()].try_into().expect("8 norms"));
-        let e = isa.load(lanes.err[part.clone()].try_into().expect("8 errors"));
-        let norm = isa.add(n, isa.splat(lanes.max_norm));
-        let rounding = isa.add(
-            isa.mul(isa.splat(ROUNDING), norm),
-            isa.splat(4.0 * smallest),
-        );
-        err[part].copy_from_slice(&isa.narrow_up(isa.add(e, rounding)));
-    }
-    for (x, &n) in norms.iter_mut().zip(lanes.norms) {
-        *x = n as f32;
+    for l in 0..NARROW_LANES {
+        let rounding = ROUNDING * (lanes.norms[l] + lanes.max_norm) + 4.0 * smallest;
+        err[l] = f32_up(lanes.err[l] + rounding);
+        norms[l] = lanes.norms[l] as f32;
     }
     let (offset, err, own) = (isa.load32(&norms), isa.load32(&err), isa.load32(lanes.own));
     // √ rounded to nearest is at most 2⁻²⁴ over; the product rounds once more.
