@@ -5,7 +5,7 @@
 //! 2-vCPU machine moves by 1.5–2× from one minute to the next; one block scanned
 //! thousands of times in a row moves by 3–15 % between runs, so a change inside a kernel
 //! of 10 % or more shows here. (Out-of-line stores in the grouped scan, a tenth of its
-//! time, showed here and in no whole fit.)
+//! time, showed in a cached block's minimum over many runs and in no whole fit.)
 
 use ladder_core::Points;
 use ladder_parallel::{
