@@ -135,8 +135,7 @@ impl Top2Case {
     pub fn scan(&mut self) {
         let out = Top2Gaps {
             slack: 1e-12,
-            upper_offset: &self.offsets,
-            lower_offset: &self.offsets,
+            offset: &self.offsets,
             labels: &mut self.labels,
             gap: &mut self.gap,
         };

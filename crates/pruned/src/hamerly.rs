@@ -133,8 +133,7 @@ impl Block {
                 .extend(chunk.iter().map(|&i| (self.start + i as usize) as u32));
             let out = Top2Gaps {
                 slack: slack(p.d),
-                upper_offset: &p.moves.moved,
-                lower_offset: &p.moves.others_moved,
+                offset: &p.moves.threshold,
                 labels: &mut self.scan_labels[..chunk.len()],
                 gap: &mut self.scan_gap[..chunk.len()],
             };

@@ -3,7 +3,7 @@
 
 use std::arch::x86_64::*;
 
-use super::{Isa, Isa32, all_in, entry_points, narrow_entry_points};
+use super::{Isa, Isa32, SQRT32_TINY, SQRT32_WIDEN, all_in, entry_points, narrow_entry_points};
 use crate::LANES;
 use crate::kernel::NARROW_LANES;
 
@@ -110,6 +110,24 @@ impl Isa for Avx512 {
     #[inline(always)]
     fn sqrt(self, a: __m512d) -> __m512d {
         avx512!(_mm512_sqrt_pd(a))
+    }
+
+    /// The default's steps on the 8 lanes at once.
+    #[inline(always)]
+    fn sqrt_outward(self, up: __m512d, down: __m512d) -> (__m512d, __m512d) {
+        // SAFETY: register operations only; the CPU has AVX-512F (and so AVX) and FMA, as
+        // `self` proves.
+        unsafe {
+            let down = _mm512_min_pd(down, _mm512_set1_pd(f32::MAX.into()));
+            let root = |v: __m512d| _mm512_cvtps_pd(_mm256_sqrt_ps(_mm512_cvtpd_ps(v)));
+            let widen = |v: __m512d, scale: f64, add: f64| {
+                _mm512_fmadd_pd(v, _mm512_set1_pd(scale), _mm512_set1_pd(add))
+            };
+            (
+                widen(root(up), 1.0 + SQRT32_WIDEN, SQRT32_TINY),
+                widen(root(down), 1.0 - SQRT32_WIDEN, -SQRT32_TINY),
+            )
+        }
     }
 
     #[inline(always)]

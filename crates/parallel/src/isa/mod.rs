@@ -26,6 +26,16 @@ use crate::kernel::{
 };
 use crate::{LANES, Simd};
 
+/// How much [`Isa::sqrt_outward`] widens a single-precision root, relatively: `2⁻²¹`,
+/// four times the `2⁻²⁴ + 2⁻²⁴` that rounding the value and its root can lose, so that
+/// the double-precision multiply-add's own rounding is covered too.
+pub(crate) const SQRT32_WIDEN: f64 = 1.0 / (1u64 << 21) as f64;
+
+/// What [`Isa::sqrt_outward`] adds outward: `2⁻⁷⁴`, twice the root of half the smallest
+/// subnormal single (`√2⁻¹⁵⁰ = 2⁻⁷⁵`), all a value below single precision's normal
+/// range can lose by rounding.
+pub(crate) const SQRT32_TINY: f64 = 1.0 / (1u128 << 74) as f64;
+
 /// An 8-lane `f64` vector type, its mask, and the primitives the kernels use. Every
 /// method takes the ISA's value, which exists only on a CPU that has its features.
 pub(crate) trait Isa: Copy {
@@ -87,6 +97,22 @@ pub(crate) trait Isa: Copy {
     #[inline(always)]
     fn indices(self, v: Self::V) -> [u32; LANES] {
         self.store(v).map(|j| j as u32)
+    }
+    /// Square roots in single precision, widened outward: lane by lane an upper bound
+    /// on `√up` and a lower bound on `√down` (both `≥ 0`), each within a relative
+    /// [`SQRT32_WIDEN`] and an absolute [`SQRT32_TINY`] of the root. Each value is
+    /// rounded to single precision (to nearest; `down` first capped at `f32::MAX`), its
+    /// root taken (correctly rounded), and the root widened with one fused multiply-add,
+    /// which covers both roundings (and a root of a value in the subnormal range): the
+    /// same bits on every ISA. A single-precision root costs a fraction of a double's.
+    #[inline(always)]
+    fn sqrt_outward(self, up: Self::V, down: Self::V) -> (Self::V, Self::V) {
+        let (up, down) = (self.store(up), self.store(down));
+        let root = |x: f64| f64::from((x as f32).sqrt());
+        let up = up.map(|x| root(x).mul_add(1.0 + SQRT32_WIDEN, SQRT32_TINY));
+        let down =
+            down.map(|x| root(x.min(f32::MAX.into())).mul_add(1.0 - SQRT32_WIDEN, -SQRT32_TINY));
+        (self.load(&up), self.load(&down))
     }
     /// The lanes in single precision, each rounded up.
     #[inline(always)]

@@ -30,17 +30,17 @@ pub struct Top2<'a> {
 }
 
 /// Where the top-two scan writes Hamerly's bounds, point by point: the nearest center
-/// `a`, and the gap `l − u` between the lower bound `√second · (1 − slack) +
-/// lower_offset[a]` and the upper `√best · (1 + slack) − upper_offset[a]` (the lazy
-/// bounds as they are kept), rounded down to single precision — all the test needs.
+/// `a`, and the gap `l − u + offset[a]` between the lower bound `l = √second · (1 −
+/// slack)` and the upper `u = √best · (1 + slack)` offset by the label's entry (the lazy
+/// bounds as they are kept: the bounds' running sums when they were set), rounded down
+/// to single precision — all the test needs. The roots are taken in single precision
+/// and widened outward ([`crate::isa::Isa::sqrt_outward`]).
 #[derive(Debug)]
 pub struct Top2Gaps<'a> {
-    /// The relative slack that covers the rounding of the distances and square roots.
+    /// The relative slack that covers the rounding of the distances.
     pub slack: f64,
-    /// Per center: what the upper bound of a point of that center is stored less.
-    pub upper_offset: &'a [f64],
-    /// Per center: what the lower bound of a point of that center is stored plus.
-    pub lower_offset: &'a [f64],
+    /// Per center: what the gap of a point of that center is stored plus.
+    pub offset: &'a [f64],
     /// The nearest center of each point (the lowest index on a tie).
     pub labels: &'a mut [u32],
     /// The gaps.
@@ -94,13 +94,13 @@ impl Top2Out for Top2Gaps<'_> {
     #[inline(always)]
     fn write<S: Isa>(&mut self, isa: S, start: usize, n: usize, found: Found<S>) {
         let labels = isa.indices(found.label);
-        let best = isa.mul(isa.sqrt(found.best), isa.splat(1.0 + self.slack));
-        let second = isa.mul(isa.sqrt(found.second), isa.splat(1.0 - self.slack));
-        let upper = isa.sub(best, isa.lookup(self.upper_offset, &labels));
-        let lower = isa.add(second, isa.lookup(self.lower_offset, &labels));
+        let (best, second) = isa.sqrt_outward(found.best, found.second);
+        let upper = isa.mul(best, isa.splat(1.0 + self.slack));
+        let lower = isa.mul(second, isa.splat(1.0 - self.slack));
+        let gap = isa.add(isa.sub(lower, upper), isa.lookup(self.offset, &labels));
         let out = start..start + n;
         self.labels[out.clone()].copy_from_slice(&labels[..n]);
-        self.gap[out].copy_from_slice(&isa.narrow_down(isa.sub(lower, upper))[..n]);
+        self.gap[out].copy_from_slice(&isa.narrow_down(gap)[..n]);
     }
 }
 
