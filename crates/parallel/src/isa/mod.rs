@@ -99,8 +99,9 @@ pub(crate) trait Isa: Copy {
         self.store(v).map(|j| j as u32)
     }
     /// Square roots in single precision, widened outward: lane by lane an upper bound
-    /// on `√up` and a lower bound on `√down` (both `≥ 0`), each within a relative
-    /// [`SQRT32_WIDEN`] and an absolute [`SQRT32_TINY`] of the root. Each value is
+    /// on `√up` and a lower bound on `√down` (just below 0 where the root is 0), each
+    /// within a relative [`SQRT32_WIDEN`] and an absolute [`SQRT32_TINY`] of the root
+    /// (past `f32::MAX`, the lower bound is `f32::MAX`'s root). Each value is
     /// rounded to single precision (to nearest; `down` first capped at `f32::MAX`), its
     /// root taken (correctly rounded), and the root widened with one fused multiply-add,
     /// which covers both roundings (and a root of a value in the subnormal range): the

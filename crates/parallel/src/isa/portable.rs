@@ -60,7 +60,7 @@ impl Isa for Portable {
 
     #[inline(always)]
     fn min(self, a: V, b: V) -> V {
-        map(a, b, |a, b| if b < a { b } else { a })
+        map(a, b, |a, b| if a < b { a } else { b })
     }
 
     #[inline(always)]
