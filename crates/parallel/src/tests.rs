@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::isa::Kernel;
+use crate::isa::tests::sqrt32_bounds;
 use crate::kernel::{BoundsGroup, GapGroup, Pending, Swept, Top2, Top2Gaps};
 use ladder_core::{FitParams, Points, sq_dist};
 use ladder_test_support::clustered;
@@ -117,8 +118,8 @@ fn every_kernel_variant_gives_the_same_top_two_and_test() {
             let a = |p: usize| squared.0[p] as usize;
             let gap = |p: usize| {
                 let (best, second) = (squared.1[p], squared.2[p]);
-                let upper = sqrt32_up(best) * (1.0 + 1e-12);
-                let lower = sqrt32_down(second) * (1.0 - 1e-12);
+                let upper = sqrt32_bounds(best).0 * (1.0 + 1e-12);
+                let lower = sqrt32_bounds(second).1 * (1.0 - 1e-12);
                 // Outward: at least as wide as the exact roots' bounds.
                 assert!(upper >= best.sqrt() && lower <= second.sqrt(), "point {p}");
                 (lower - upper) + offset[a(p)]
@@ -177,71 +178,6 @@ fn every_kernel_variant_gives_the_same_top_two_and_test() {
 
 /// The gap sweep's single-precision table (up to 16 clusters) never keeps a point the
 /// exact test in `f64` fails: at the rounding's edge it only sends more points to a scan.
-/// The portable kernel's single-precision roots widened outward: an upper bound on `√x`
-/// and a lower one.
-fn sqrt32_up(x: f64) -> f64 {
-    use crate::isa::Isa;
-    crate::isa::portable::Portable
-        .sqrt_outward([x; LANES], [x; LANES])
-        .0[0]
-}
-
-fn sqrt32_down(x: f64) -> f64 {
-    use crate::isa::Isa;
-    crate::isa::portable::Portable
-        .sqrt_outward([x; LANES], [x; LANES])
-        .1[0]
-}
-
-#[test]
-fn single_precision_roots_bound_the_root_outward_and_closely() {
-    let tiny = f64::from(f32::from_bits(1));
-    let min_normal = f64::from(f32::MIN_POSITIVE);
-    let specials = [
-        0.0,
-        tiny,
-        tiny / 3.0,
-        tiny * 0.75,
-        tiny * 1.5,
-        min_normal * 0.999,
-        min_normal,
-        1e-300,
-        1.0,
-        2.0,
-        1.0 / 3.0,
-        16777217.0,
-        f64::from(f32::MAX),
-        f64::from(f32::MAX) * (1.0 + 1e-9),
-        1e39,
-        1e300,
-    ];
-    // Across single precision's range and past it: 10⁻⁶⁰ to 10⁶⁰, uneven mantissas.
-    let more = (0..20_000).map(|i| {
-        10f64.powf(-60.0 + 120.0 * f64::from(i) / 20_000.0) * (1.0 + f64::from(i % 97) / 101.0)
-    });
-    for x in specials.into_iter().chain(more) {
-        let (up, down, root) = (sqrt32_up(x), sqrt32_down(x), x.sqrt());
-        // The exact root lies within half an ulp of `root`; the widening is 2⁻²¹.
-        assert!(
-            up >= root * (1.0 + f64::EPSILON),
-            "up {x:e}: {up:e} < {root:e}"
-        );
-        assert!(
-            down <= root * (1.0 - f64::EPSILON),
-            "down {x:e}: {down:e} > {root:e}"
-        );
-        assert!(down >= 0.0 || root < 1e-22, "down {x:e} negative");
-        if x <= f64::from(f32::MAX) {
-            let room = root * 4e-6 + 2e-22;
-            assert!(up - down <= room, "loose {x:e}: {down:e}..{up:e}");
-        } else {
-            assert!(down >= f64::from(f32::MAX).sqrt() * 0.999, "capped {x:e}");
-        }
-    }
-    assert_eq!(sqrt32_up(f64::INFINITY), f64::INFINITY);
-    assert!(sqrt32_down(f64::INFINITY).is_finite());
-}
-
 #[test]
 fn the_gap_sweep_keeps_no_point_the_exact_test_fails() {
     let margin = 1e-9;

@@ -17,6 +17,8 @@ pub(crate) mod avx2;
 #[cfg(target_arch = "x86_64")]
 pub(crate) mod avx512;
 pub(crate) mod portable;
+#[cfg(test)]
+pub(crate) mod tests;
 
 use ladder_core::with_dims;
 
